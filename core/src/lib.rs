@@ -1,0 +1,9 @@
+//! `paseo-core`: the Matter session layer, sans-IO.
+//!
+//! No sockets, no threads, no wall clock: time and randomness come from the caller, datagrams
+//! and timers go out through `poll_*` calls. See `docs/ARCHITECTURE.md` for how a datagram
+//! flows through the modules below.
+
+pub mod codec;
+pub mod crypto;
+pub mod tlv;
