@@ -6,4 +6,7 @@
 
 pub mod codec;
 pub mod crypto;
+pub mod mrp;
+pub mod session;
+pub mod store;
 pub mod tlv;
