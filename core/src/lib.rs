@@ -6,7 +6,9 @@
 
 pub mod codec;
 pub mod crypto;
+pub mod fabric;
 pub mod mrp;
 pub mod session;
 pub mod store;
+pub mod time;
 pub mod tlv;
