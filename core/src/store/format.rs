@@ -136,8 +136,8 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Records, CorruptReason> {
             min: MIN_LEN,
         });
     }
+    // Indexing cannot panic: bytes.len() >= MIN_LEN > MAGIC.len() (checked above).
     if bytes[..MAGIC.len()] != MAGIC {
-        // Indexing cannot panic: bytes.len() >= MIN_LEN > MAGIC.len() (checked above).
         return Err(CorruptReason::BadMagic);
     }
     // Cannot underflow: bytes.len() >= MIN_LEN >= DIGEST_LEN.
