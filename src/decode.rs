@@ -186,7 +186,7 @@ pub fn to_text(decoded: &Decoded<'_>) -> String {
     }
 
     match &decoded.body {
-        Some(body) => write_protocol_text(&mut out, body, message.payload.len()),
+        Some(body) => write_protocol_text(&mut out, body),
         None => {
             let _ = writeln!(
                 out,
@@ -198,9 +198,9 @@ pub fn to_text(decoded: &Decoded<'_>) -> String {
     out
 }
 
-fn write_protocol_text(out: &mut String, body: &ProtocolMessage<'_>, total: usize) {
+fn write_protocol_text(out: &mut String, body: &ProtocolMessage<'_>) {
     let p = &body.header;
-    let _ = writeln!(out, "protocol header: {} bytes", total - body.payload.len());
+    let _ = writeln!(out, "protocol header: {} bytes", p.encoded_len());
     let _ = writeln!(out, "  exchange id: {}", p.exchange_id);
     let mut flags = Vec::new();
     for (set, name) in [
