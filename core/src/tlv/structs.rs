@@ -173,8 +173,10 @@ pub struct StructView<'a> {
 
 impl<'a> StructView<'a> {
     /// Parses `input`, which must be exactly one structure element (any tag, so a nested
-    /// member's raw bytes work as well as a whole payload). Every nested element is checked;
-    /// duplicate member tags are rejected (§6.2).
+    /// member's raw bytes work as well as a whole payload). Every nested element is checked for
+    /// well-formedness; duplicate member tags are rejected at this level (§6.2), and inside a
+    /// nested structure when that structure is opened (a member nobody opens, such as an unknown
+    /// tag, is only checked for well-formedness).
     pub fn parse(input: &'a [u8]) -> Result<Self, TlvError> {
         let (tag, kind, members) = parse_container(input)?;
         if kind != ContainerKind::Structure {
@@ -568,6 +570,21 @@ mod tests {
             Err(TlvError::DuplicateTag(Tag::CommonProfile(TagNumber::Long(
                 5
             ))))
+        );
+    }
+
+    #[test]
+    fn nested_duplicates_are_reported_when_opened() {
+        // { 1: { 0: false, 0: true } }
+        let input = [0x15, 0x35, 0x01, 0x28, 0x00, 0x29, 0x00, 0x18, 0x18];
+        let view = StructView::parse(&input).unwrap();
+        assert_eq!(
+            view.structure(1),
+            Err(TlvError::DuplicateTag(Tag::Context(0)))
+        );
+        assert_eq!(
+            crate::tlv::decode_element(&input),
+            Err(TlvError::DuplicateTag(Tag::Context(0)))
         );
     }
 
