@@ -1,6 +1,194 @@
-//! Sessions: per-session state of the Matter session layer (SESSION-LAYER.md §2, §10).
+//! Sessions: message counters and replay windows, secure (PASE/CASE) and unsecured sessions,
+//! and the per-node [`SessionManager`] with its resumption records.
 //!
-//! For now only the message counters and replay windows; the session table and secure session
-//! contexts are added by the sessions issue.
+//! A [`Session`] turns datagrams into [`DecodedMessage`]s (decrypt, authenticate, counter
+//! check) and protocol messages into datagrams (counter, nonce, encrypt). It mirrors
+//! matter.js's `Session` interface; `docs/API-MAP.md` maps each member.
 
 pub mod counter;
+mod error;
+pub mod keys;
+pub mod manager;
+pub mod params;
+pub mod resumption;
+pub mod resumption_codec;
+pub mod secure;
+pub mod unsecure;
+
+use core::fmt;
+use std::net::SocketAddr;
+
+pub use error::SessionError;
+pub use manager::{
+    ActiveSessionInformation, ManagerContext, ManagerError, SessionEvent, SessionLimits,
+    SessionManager,
+};
+pub use params::SessionParameters;
+pub use resumption::{ResumptionId, ResumptionRecord};
+pub use secure::{SecureSession, SecureSessionArgs, SessionKind};
+pub use unsecure::{UnsecureSession, UnsecureSessionKey};
+
+use crate::codec::{Destination, ProtocolHeader, ProtocolMessage};
+use crate::fabric::{FabricIndex, NodeId};
+use crate::mrp::MrpParameters;
+use crate::time::Instant;
+
+/// A message that passed a session: authenticated (secure sessions), counter-checked, with its
+/// protocol header decoded. Owned: the plaintext of a secure message is a fresh buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedMessage {
+    /// Local session id the message arrived on (0 for unsecured).
+    pub session_id: u16,
+    /// The sender's message counter.
+    pub message_counter: u32,
+    /// Source node id from the header, if present.
+    pub source_node_id: Option<u64>,
+    /// Destination from the header.
+    pub destination: Destination,
+    /// The protocol header (secured extensions are not kept: paseo, like matter.js, ignores
+    /// them, §1.2).
+    pub protocol: ProtocolHeader<'static>,
+    /// The application payload after the protocol header.
+    pub payload: Vec<u8>,
+    /// The counter was seen before: do not deliver again, but ack it if reliable (§2.4).
+    pub duplicate: bool,
+}
+
+impl DecodedMessage {
+    /// Builds the owned form from a decoded protocol message.
+    pub(crate) fn from_parts(
+        session_id: u16,
+        header: &crate::codec::MessageHeader<'_>,
+        protocol: &ProtocolMessage<'_>,
+        duplicate: bool,
+    ) -> Self {
+        DecodedMessage {
+            session_id,
+            message_counter: header.message_counter,
+            source_node_id: header.source_node_id,
+            destination: header.destination,
+            protocol: ProtocolHeader {
+                secured_extensions: None,
+                ..protocol.header
+            },
+            payload: protocol.payload.to_vec(),
+            duplicate,
+        }
+    }
+}
+
+/// Where a session is in its life (SESSION-LAYER.md §4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionState {
+    /// Usable.
+    Active,
+    /// Asked to close once its exchanges finish; refuses new exchanges.
+    CloseAfterExchanges {
+        /// Whether a CloseSession goes to the peer at the end.
+        send_close: bool,
+    },
+    /// About to send its CloseSession; only that message may still be encoded.
+    Closing,
+    /// Gone: keys are no longer used.
+    Closed,
+}
+
+/// Why a session ended (carried by `SessionEvent::Closed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Closed by this node.
+    Local,
+    /// The peer sent CloseSession.
+    PeerClosed,
+    /// Evicted to make room (no CloseSession sent).
+    Evicted,
+    /// The outbound counter ran out (§2.1).
+    CounterExhausted,
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CloseReason::Local => "local",
+            CloseReason::PeerClosed => "peer-closed",
+            CloseReason::Evicted => "evicted",
+            CloseReason::CounterExhausted => "counter-exhausted",
+        })
+    }
+}
+
+/// What `destroy`/`end` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionClose {
+    /// Exchanges are still running: the session closes when the last one is released.
+    Deferred,
+    /// The session is closed. With `send_close`, it waits in [`SessionState::Closing`] until
+    /// the caller encodes the CloseSession message on a new exchange.
+    Closed {
+        /// A CloseSession is owed to the peer.
+        send_close: bool,
+    },
+}
+
+/// Extra facts a session carries about where it lives (the `context` of matter.js).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionContext {
+    /// The peer's transport address as last seen (a peer may move, §10.4).
+    pub peer_address: Option<SocketAddr>,
+    /// When the session was created.
+    pub created_at: Instant,
+}
+
+/// The members every session has: matter.js `Session`, in Rust idiom (sans-IO: `now` comes in,
+/// nothing is sent from here).
+pub trait Session {
+    /// A stable, human-readable name for traces (e.g. `case/4660`).
+    fn name(&self) -> String;
+    /// Local session id (0 for the unsecured session).
+    fn id(&self) -> u16;
+    /// The peer's session id (0 for the unsecured session).
+    fn peer_session_id(&self) -> u16;
+    /// Our node id on this session (0 on PASE and unsecured sessions).
+    fn node_id(&self) -> NodeId;
+    /// The peer's node id (0 on PASE; the ephemeral initiator id on unsecured sessions).
+    fn peer_node_id(&self) -> NodeId;
+    /// The fabric of a CASE session.
+    fn associated_fabric(&self) -> Option<FabricIndex>;
+    /// Where the session lives.
+    fn context(&self) -> &SessionContext;
+    /// Whether messages are encrypted.
+    fn is_secure(&self) -> bool;
+    /// Whether this is a PASE (commissioning) session.
+    fn is_pase(&self) -> bool;
+    /// The peer's MRP parameters: they govern our retransmissions toward it (§3.1).
+    fn mrp_parameters(&self) -> MrpParameters;
+    /// Whether the peer sent us something within its active threshold (§3.3).
+    fn is_peer_active(&self, now: Instant) -> bool;
+    /// Records activity; `message_received` also refreshes the peer-active time.
+    fn notify_activity(&mut self, now: Instant, message_received: bool);
+    /// Whether the session is waiting for its exchanges to finish before closing.
+    fn closing_after_exchange_finished(&self) -> bool;
+    /// Authenticates and counter-checks a datagram addressed to this session.
+    fn decode(
+        &mut self,
+        now: Instant,
+        datagram: &crate::codec::Message<'_>,
+    ) -> Result<DecodedMessage, SessionError>;
+    /// Builds the datagram for a protocol message: next counter, nonce, encryption.
+    fn encode(
+        &mut self,
+        now: Instant,
+        message: &ProtocolMessage<'_>,
+    ) -> Result<Vec<u8>, SessionError>;
+    /// Closes the session, at once or after its exchanges (§4.4).
+    fn destroy(
+        &mut self,
+        now: Instant,
+        send_close: bool,
+        close_after_exchange_finished: bool,
+    ) -> SessionClose;
+    /// Closes the session at once.
+    fn end(&mut self, now: Instant, send_close: bool) -> SessionClose {
+        self.destroy(now, send_close, false)
+    }
+}
