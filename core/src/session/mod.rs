@@ -55,25 +55,30 @@ pub struct DecodedMessage {
 }
 
 impl DecodedMessage {
-    /// Builds the owned form from a decoded protocol message.
-    pub(crate) fn from_parts(
+    /// Builds the owned form: `plaintext` holds the protocol header followed by the payload;
+    /// the header is decoded and cut off in place (no second buffer).
+    pub(crate) fn from_plaintext(
         session_id: u16,
         header: &crate::codec::MessageHeader<'_>,
-        protocol: &ProtocolMessage<'_>,
+        mut plaintext: Vec<u8>,
         duplicate: bool,
-    ) -> Self {
-        DecodedMessage {
+    ) -> Result<Self, crate::codec::DecodeError> {
+        let parsed = ProtocolMessage::decode(&plaintext)?;
+        let protocol = ProtocolHeader {
+            secured_extensions: None,
+            ..parsed.header
+        };
+        let header_len = plaintext.len() - parsed.payload.len();
+        plaintext.drain(..header_len);
+        Ok(DecodedMessage {
             session_id,
             message_counter: header.message_counter,
             source_node_id: header.source_node_id,
             destination: header.destination,
-            protocol: ProtocolHeader {
-                secured_extensions: None,
-                ..protocol.header
-            },
-            payload: protocol.payload.to_vec(),
+            protocol,
+            payload: plaintext,
             duplicate,
-        }
+        })
     }
 }
 

@@ -329,24 +329,26 @@ impl SecureSession {
             }
         };
         let header = MessageHeader::unicast(self.peer_session_id, counter);
+        let header_len = header.encoded_len();
         let mut datagram = Vec::with_capacity(
-            header.encoded_len() + message.header.encoded_len() + message.payload.len() + 16,
+            header_len + message.header.encoded_len() + message.payload.len() + 16,
         );
         header.encode(&mut datagram);
+        message.encode(&mut datagram);
         let nonce = message_nonce(
             header.security_flags(),
             counter,
             self.nonce_node_id(self.local_node_id),
         );
-        let mut body =
-            Vec::with_capacity(message.header.encoded_len() + message.payload.len() + 16);
-        message.encode(&mut body);
-        // Fails only for a plaintext CCM cannot carry with a 13-byte nonce (> 65535 bytes).
-        self.keys
+        // Encrypt the body in place behind the header, which is the AAD (§1.4). Fails only for
+        // a plaintext CCM cannot carry with a 13-byte nonce (> 65535 bytes).
+        let (aad, body) = datagram.split_at_mut(header_len);
+        let mic = self
+            .keys
             .encrypt
-            .encrypt_in_place(&nonce, &datagram, &mut body)
+            .encrypt_in_place_detached(&nonce, aad, body)
             .map_err(|_| SessionError::MessageTooLarge { len: body.len() })?;
-        datagram.extend_from_slice(&body);
+        datagram.extend_from_slice(&mic);
         self.notify_activity(now, false);
         Ok(datagram)
     }
@@ -453,16 +455,15 @@ impl Session for SecureSession {
             .decrypt
             .decrypt_in_place(&nonce, datagram.header_bytes, &mut plaintext)
             .map_err(|_| SessionError::Undecryptable)?;
-        let protocol = ProtocolMessage::decode(&plaintext)?;
         let duplicate = match self.reception.check(header.message_counter) {
             CounterVerdict::New => self.reception.commit(header.message_counter).is_err(),
             CounterVerdict::Duplicate => true,
         };
         // Duplicates still refresh peer activity (§2.4).
         self.notify_activity(now, true);
-        Ok(DecodedMessage::from_parts(
-            self.id, header, &protocol, duplicate,
-        ))
+        Ok(DecodedMessage::from_plaintext(
+            self.id, header, plaintext, duplicate,
+        )?)
     }
 
     fn encode(

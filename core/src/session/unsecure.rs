@@ -138,18 +138,20 @@ impl UnsecureSession {
                 group,
             });
         }
-        let protocol = ProtocolMessage::decode(datagram.payload)?;
-        let duplicate = match self.reception.check(header.message_counter) {
+        // Nothing authenticates an unsecured message, so a malformed one must not move the
+        // replay window: parse first, commit after.
+        let mut decoded = DecodedMessage::from_plaintext(
+            UNSECURED_SESSION_ID,
+            header,
+            datagram.payload.to_vec(),
+            false,
+        )?;
+        decoded.duplicate = match self.reception.check(header.message_counter) {
             CounterVerdict::New => self.reception.commit(header.message_counter).is_err(),
             CounterVerdict::Duplicate => true,
         };
         self.notify_activity(now, true);
-        Ok(DecodedMessage::from_parts(
-            UNSECURED_SESSION_ID,
-            header,
-            &protocol,
-            duplicate,
-        ))
+        Ok(decoded)
     }
 }
 
