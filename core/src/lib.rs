@@ -6,8 +6,10 @@
 
 pub mod codec;
 pub mod crypto;
+pub mod exchange;
 pub mod fabric;
 pub mod mrp;
+pub mod node;
 pub mod session;
 pub mod store;
 pub mod time;

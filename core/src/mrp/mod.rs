@@ -8,10 +8,11 @@ pub mod activity;
 pub mod backoff;
 pub mod chip_compat;
 pub mod params;
+pub mod reliability;
 
 pub use activity::is_peer_active;
 pub use backoff::{BackoffSchedule, ExactMillis, JitterFraction, retransmission_timeout};
-pub use params::MrpParameters;
+pub use params::{MRP_MAX_TRANSMISSIONS, MRP_STANDALONE_ACK_TIMEOUT, MrpParameters};
 
 use thiserror::Error;
 
