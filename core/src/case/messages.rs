@@ -68,7 +68,9 @@ pub struct Sigma1 {
     pub initiator_session_id: u16,
     /// Tag 3: HMAC naming the target (fabric, node) (§8.2).
     pub destination_id: [u8; DESTINATION_ID_LEN],
-    /// Tag 4: the initiator's ephemeral P-256 key, uncompressed.
+    /// Tag 4: the initiator's ephemeral P-256 key, uncompressed (only its length is checked
+    /// here; [`key_schedule::shared_secret`](super::key_schedule::shared_secret) rejects
+    /// points off the curve).
     pub initiator_eph_pub_key: [u8; P256_PUBLIC_KEY_LEN],
     /// Tag 5: the initiator's session parameters.
     pub initiator_session_params: Option<SessionParameters>,
@@ -158,7 +160,8 @@ pub struct Sigma2 {
     pub responder_random: [u8; RANDOM_LEN],
     /// Tag 2: the responder's local session id.
     pub responder_session_id: u16,
-    /// Tag 3: the responder's ephemeral P-256 key, uncompressed.
+    /// Tag 3: the responder's ephemeral P-256 key, uncompressed (length checked here, curve
+    /// membership by [`key_schedule::shared_secret`](super::key_schedule::shared_secret)).
     pub responder_eph_pub_key: [u8; P256_PUBLIC_KEY_LEN],
     /// Tag 4: AES-CCM(S2K, TBEData2) ciphertext ‖ 16-byte MIC (at least 16 bytes).
     pub encrypted2: Vec<u8>,
