@@ -354,6 +354,34 @@ impl SecureSession {
     }
 }
 
+impl SecureSession {
+    /// Decrypts a datagram for this session without changing any state (no counter commit,
+    /// no activity): for trace recorders and oracles that look inside traffic from outside.
+    pub fn inspect(&self, datagram: &Message<'_>) -> Result<DecodedMessage, SessionError> {
+        let header = &datagram.header;
+        if header.session_id != self.id {
+            return Err(SessionError::WrongSession {
+                expected: self.id,
+                got: header.session_id,
+            });
+        }
+        let nonce = message_nonce(
+            header.security_flags(),
+            header.message_counter,
+            self.nonce_node_id(self.peer_node_id),
+        );
+        let mut plaintext = datagram.payload.to_vec();
+        self.keys
+            .decrypt
+            .decrypt_in_place(&nonce, datagram.header_bytes, &mut plaintext)
+            .map_err(|_| SessionError::Undecryptable)?;
+        let duplicate = self.reception.check(header.message_counter) == CounterVerdict::Duplicate;
+        Ok(DecodedMessage::from_plaintext(
+            self.id, header, plaintext, duplicate,
+        )?)
+    }
+}
+
 impl Session for SecureSession {
     fn name(&self) -> String {
         let kind = match self.kind {
