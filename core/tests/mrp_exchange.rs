@@ -10,17 +10,13 @@ use std::time::Duration;
 use pair::{A_SESSION, B_SESSION, Fate, Impairments, Pair, Side};
 use paseo_core::codec::{Message, ProtocolId, SecureChannelOpcode, StatusReport};
 use paseo_core::exchange::ExchangeId;
-use paseo_core::fabric::{FabricIndex, NodeId};
 use paseo_core::mrp::JitterFraction;
 use paseo_core::mrp::reliability::JitterSource;
 use paseo_core::node::{
     DeliveryError, Event, ExchangeCloseReason, NodeConfig, NodeError, SendOptions,
 };
 use paseo_core::session::counter::{CounterKind, MessageCounter};
-use paseo_core::session::{
-    CloseReason, DecodedMessage, SecureSession, SecureSessionArgs, Session, SessionKind,
-    SessionParameters,
-};
+use paseo_core::session::{CloseReason, DecodedMessage, SecureSession, Session};
 use paseo_core::time::Instant;
 use proptest::prelude::*;
 
@@ -37,26 +33,8 @@ fn ms(t: u64) -> Instant {
 /// Decrypts a datagram seen on the wire with a fresh copy of the receiver's session (so the
 /// replay window of the real node is untouched).
 fn open(sender: Side, bytes: &[u8]) -> DecodedMessage {
-    let (local, peer, me, them, initiator) = match sender {
-        Side::A => (B_SESSION, A_SESSION, 0xB, 0xA, false),
-        Side::B => (A_SESSION, B_SESSION, 0xA, 0xB, true),
-    };
-    let args = SecureSessionArgs {
-        now: Instant::ZERO,
-        session_id: local,
-        peer_session_id: peer,
-        kind: SessionKind::Case,
-        fabric: Some(FabricIndex(1)),
-        local_node_id: NodeId(me),
-        peer_node_id: NodeId(them),
-        peer_cats: vec![],
-        shared_secret: &[0x5A; 32],
-        salt: b"pair",
-        is_initiator: initiator,
-        is_resumption: false,
-        peer_parameters: SessionParameters::default(),
-        peer_address: None,
-    };
+    // The receiver's own session arguments: the mirror of the sender's.
+    let args = pair::session_args(sender.other());
     let counter = MessageCounter::with_initial(CounterKind::SecureSession, 1).expect("counter");
     let mut session = SecureSession::new(args, counter).expect("session");
     session

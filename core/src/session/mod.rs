@@ -5,6 +5,7 @@
 //! check) and protocol messages into datagrams (counter, nonce, encrypt). It mirrors
 //! matter.js's `Session` interface; `docs/API-MAP.md` maps each member.
 
+mod activity;
 pub mod counter;
 mod error;
 pub mod keys;
@@ -80,6 +81,22 @@ impl DecodedMessage {
             duplicate,
         })
     }
+}
+
+/// Rejects privacy, control and group flags: paseo implements unicast sessions only, and
+/// drops such messages as matter.js 0.17.9 does for unicast (§1.2, §1.6).
+pub(crate) fn check_unicast_flags(
+    header: &crate::codec::MessageHeader<'_>,
+) -> Result<(), SessionError> {
+    let group = header.session_type != crate::codec::SessionType::Unicast;
+    if header.privacy || header.control || group {
+        return Err(SessionError::UnsupportedSecurityFlags {
+            privacy: header.privacy,
+            control: header.control,
+            group,
+        });
+    }
+    Ok(())
 }
 
 /// Where a session is in its life (SESSION-LAYER.md §4.4).

@@ -7,16 +7,18 @@ use std::net::SocketAddr;
 
 use crate::codec::{
     Message, MessageHeader, ProtocolHeader, ProtocolId, ProtocolMessage, SecureChannelOpcode,
-    SessionType, StatusReport, message_nonce,
+    StatusReport, message_nonce,
 };
 use crate::fabric::{FabricIndex, NodeId};
 use crate::mrp::MrpParameters;
+use crate::session::activity::Activity;
 use crate::session::counter::{CounterVerdict, MessageCounter, ReceptionState};
 use crate::session::error::SessionError;
 use crate::session::keys::{SessionKeyMaterial, SessionKeys};
 use crate::session::params::SessionParameters;
 use crate::session::{
     CloseReason, DecodedMessage, Session, SessionClose, SessionContext, SessionState,
+    check_unicast_flags,
 };
 use crate::time::Instant;
 
@@ -78,8 +80,7 @@ pub struct SecureSession {
     counter: MessageCounter,
     reception: ReceptionState,
     context: SessionContext,
-    last_active: Instant,
-    last_received: Option<Instant>,
+    activity: Activity,
     state: SessionState,
     close_reason: Option<CloseReason>,
     exchanges: BTreeSet<(u16, bool)>,
@@ -125,9 +126,8 @@ impl SecureSession {
                 peer_address: args.peer_address,
                 created_at: args.now,
             },
-            last_active: args.now,
             // matter.js starts every new secure session with the peer active (§3.3).
-            last_received: Some(args.now),
+            activity: Activity::new(args.now, true),
             state: SessionState::Active,
             close_reason: None,
             exchanges: BTreeSet::new(),
@@ -182,12 +182,12 @@ impl SecureSession {
 
     /// Last time anything was sent or received.
     pub fn last_active(&self) -> Instant {
-        self.last_active
+        self.activity.last_active()
     }
 
     /// Last time something was received from the peer.
     pub fn last_received(&self) -> Option<Instant> {
-        self.last_received
+        self.activity.last_received()
     }
 
     /// Subscriptions carried by the session.
@@ -428,18 +428,11 @@ impl Session for SecureSession {
     }
 
     fn is_peer_active(&self, now: Instant) -> bool {
-        self.last_received.is_some_and(|at| {
-            self.peer_parameters
-                .mrp
-                .is_active(now.saturating_duration_since(at))
-        })
+        self.activity.is_peer_active(now, &self.peer_parameters.mrp)
     }
 
     fn notify_activity(&mut self, now: Instant, message_received: bool) {
-        self.last_active = self.last_active.max(now);
-        if message_received {
-            self.last_received = Some(self.last_received.map_or(now, |at| at.max(now)));
-        }
+        self.activity.notify(now, message_received);
     }
 
     fn closing_after_exchange_finished(&self) -> bool {
@@ -464,14 +457,7 @@ impl Session for SecureSession {
                 got: header.session_id,
             });
         }
-        let group = header.session_type != SessionType::Unicast;
-        if header.privacy || header.control || group {
-            return Err(SessionError::UnsupportedSecurityFlags {
-                privacy: header.privacy,
-                control: header.control,
-                group,
-            });
-        }
+        check_unicast_flags(header)?;
         let nonce = message_nonce(
             header.security_flags(),
             header.message_counter,

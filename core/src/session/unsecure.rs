@@ -6,15 +6,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::codec::{
-    Destination, Message, MessageHeader, ProtocolMessage, SessionType, UNSECURED_SESSION_ID,
-};
+use crate::codec::{Destination, Message, MessageHeader, ProtocolMessage, UNSECURED_SESSION_ID};
 use crate::fabric::{FabricIndex, NodeId};
 use crate::mrp::MrpParameters;
+use crate::session::activity::Activity;
 use crate::session::counter::{CounterVerdict, ReceptionMode, ReceptionState};
 use crate::session::error::SessionError;
 use crate::session::params::SessionParameters;
-use crate::session::{DecodedMessage, Session, SessionClose, SessionContext};
+use crate::session::{DecodedMessage, Session, SessionClose, SessionContext, check_unicast_flags};
 use crate::time::Instant;
 
 /// Unsecured sessions are keyed by the peer's address and the ephemeral node id the
@@ -64,8 +63,7 @@ pub struct UnsecureSession {
     we_initiate: bool,
     reception: ReceptionState,
     context: SessionContext,
-    last_active: Instant,
-    last_received: Option<Instant>,
+    activity: Activity,
     peer_parameters: SessionParameters,
     counter: SharedUnencryptedCounter,
     closed: bool,
@@ -89,9 +87,8 @@ impl UnsecureSession {
                 peer_address: Some(key.peer),
                 created_at: now,
             },
-            last_active: now,
             // matter.js assumes an idle peer when it initiates, an active one as responder (§3.3).
-            last_received: (!we_initiate).then_some(now),
+            activity: Activity::new(now, !we_initiate),
             peer_parameters: SessionParameters::default(),
             counter,
             closed: false,
@@ -130,14 +127,7 @@ impl UnsecureSession {
                 got: header.session_id,
             });
         }
-        let group = header.session_type != SessionType::Unicast;
-        if header.privacy || header.control || group {
-            return Err(SessionError::UnsupportedSecurityFlags {
-                privacy: header.privacy,
-                control: header.control,
-                group,
-            });
-        }
+        check_unicast_flags(header)?;
         // Nothing authenticates an unsecured message, so a malformed one must not move the
         // replay window: parse first, commit after.
         let mut decoded = DecodedMessage::from_plaintext(
@@ -205,18 +195,11 @@ impl Session for UnsecureSession {
     }
 
     fn is_peer_active(&self, now: Instant) -> bool {
-        self.last_received.is_some_and(|at| {
-            self.peer_parameters
-                .mrp
-                .is_active(now.saturating_duration_since(at))
-        })
+        self.activity.is_peer_active(now, &self.peer_parameters.mrp)
     }
 
     fn notify_activity(&mut self, now: Instant, message_received: bool) {
-        self.last_active = self.last_active.max(now);
-        if message_received {
-            self.last_received = Some(self.last_received.map_or(now, |at| at.max(now)));
-        }
+        self.activity.notify(now, message_received);
     }
 
     fn closing_after_exchange_finished(&self) -> bool {

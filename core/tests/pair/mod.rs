@@ -91,7 +91,8 @@ pub struct Pair {
     pub auto_close_responders: bool,
 }
 
-fn session_args(side: Side) -> SecureSessionArgs<'static> {
+/// The arguments each side's pre-installed CASE session is built from.
+pub fn session_args(side: Side) -> SecureSessionArgs<'static> {
     let (local, peer, me, them, initiator) = match side {
         Side::A => (A_SESSION, B_SESSION, 0xA, 0xB, true),
         Side::B => (B_SESSION, A_SESSION, 0xB, 0xA, false),
