@@ -4,6 +4,7 @@
 //! and timers go out through `poll_*` calls. See `docs/ARCHITECTURE.md` for how a datagram
 //! flows through the modules below.
 
+pub mod cert;
 pub mod codec;
 pub mod crypto;
 pub mod fabric;
