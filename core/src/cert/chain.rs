@@ -1,4 +1,4 @@
-//! Chain validation NOC → [ICAC] → RCAC (SESSION-LAYER.md §9.5), in the order
+//! Chain validation NOC → \[ICAC\] → RCAC (SESSION-LAYER.md §9.5), in the order
 //! chip_certificates.json states: every certificate decodes and meets its position's profile;
 //! each certificate's issuer DN equals its issuer's subject DN, its authority key id equals the
 //! issuer's subject key id, and its signature verifies with the issuer's key (the RCAC with its
@@ -255,7 +255,7 @@ impl TrustedRoot {
     }
 }
 
-/// Validates a NOC → [ICAC] → RCAC chain given as TLV, with `rcac` as the trust anchor.
+/// Validates a NOC → \[ICAC\] → RCAC chain given as TLV, with `rcac` as the trust anchor.
 pub fn validate_chain(
     noc: &[u8],
     icac: Option<&[u8]>,
@@ -263,4 +263,214 @@ pub fn validate_chain(
     policy: &ChainPolicy,
 ) -> Result<ValidatedPeer, ChainError> {
     TrustedRoot::from_tlv(rcac)?.validate(noc, icac, policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng as _;
+
+    use super::*;
+    use crate::cert::{
+        BasicConstraints, CertificateFields, DistinguishedName, DnAttribute, Extension, Extensions,
+        KeyPurpose, KeyUsage, TextAttribute, key_identifier, sign_certificate,
+    };
+    use crate::crypto::SigningKeyPair;
+
+    fn key(seed: u64) -> SigningKeyPair {
+        SigningKeyPair::generate(&mut ChaCha20Rng::seed_from_u64(seed))
+    }
+
+    struct Spec<'a> {
+        subject: Vec<DnAttribute>,
+        key: &'a SigningKeyPair,
+        issuer: Option<(&'a MatterCertificate, &'a SigningKeyPair)>,
+        is_ca: bool,
+        path_len: Option<u8>,
+        not_before: u32,
+    }
+
+    fn issue(spec: Spec<'_>) -> MatterCertificate {
+        let subject = DistinguishedName::new(spec.subject);
+        let (issuer_dn, issuer_key) = match spec.issuer {
+            Some((cert, key)) => (cert.subject().clone(), key),
+            None => (subject.clone(), spec.key),
+        };
+        let mut extensions = vec![
+            Extension::BasicConstraints(BasicConstraints {
+                is_ca: spec.is_ca,
+                path_len: spec.path_len,
+            }),
+            Extension::KeyUsage(KeyUsage(if spec.is_ca {
+                KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN
+            } else {
+                KeyUsage::DIGITAL_SIGNATURE
+            })),
+        ];
+        if !spec.is_ca {
+            extensions.push(Extension::ExtendedKeyUsage(vec![
+                KeyPurpose::ClientAuth,
+                KeyPurpose::ServerAuth,
+            ]));
+        }
+        extensions.push(Extension::SubjectKeyId(key_identifier(
+            spec.key.public_key(),
+        )));
+        extensions.push(Extension::AuthorityKeyId(key_identifier(
+            issuer_key.public_key(),
+        )));
+        let fields = CertificateFields {
+            serial: vec![1],
+            issuer: issuer_dn,
+            not_before: spec.not_before,
+            not_after: 0,
+            subject,
+            public_key: *spec.key.public_key(),
+            extensions: Extensions::new(extensions).unwrap(),
+        };
+        sign_certificate(fields, issuer_key).unwrap()
+    }
+
+    fn root(key: &SigningKeyPair, path_len: Option<u8>) -> MatterCertificate {
+        issue(Spec {
+            subject: vec![DnAttribute::RcacId(1)],
+            key,
+            issuer: None,
+            is_ca: true,
+            path_len,
+            not_before: 1,
+        })
+    }
+
+    fn leaf(
+        subject: Vec<DnAttribute>,
+        key: &SigningKeyPair,
+        issuer: (&MatterCertificate, &SigningKeyPair),
+        not_before: u32,
+    ) -> MatterCertificate {
+        issue(Spec {
+            subject,
+            key,
+            issuer: Some(issuer),
+            is_ca: false,
+            path_len: None,
+            not_before,
+        })
+    }
+
+    fn node_subject() -> Vec<DnAttribute> {
+        vec![DnAttribute::NodeId(5), DnAttribute::FabricId(9)]
+    }
+
+    #[test]
+    fn rcac_path_len_zero_forbids_an_icac() {
+        let (root_key, icac_key, noc_key) = (key(1), key(2), key(3));
+        for (path_len, ok) in [(Some(0), false), (Some(1), true), (None, true)] {
+            let rcac = root(&root_key, path_len);
+            let icac = issue(Spec {
+                subject: vec![DnAttribute::IcacId(2)],
+                key: &icac_key,
+                issuer: Some((&rcac, &root_key)),
+                is_ca: true,
+                path_len: None,
+                not_before: 1,
+            });
+            let noc = leaf(node_subject(), &noc_key, (&icac, &icac_key), 1);
+            let result = TrustedRoot::from_certificate(rcac)
+                .unwrap()
+                .validate_certificates(&noc, Some(&icac), &ChainPolicy::at(10));
+            assert_eq!(result.is_ok(), ok, "{path_len:?}: {result:?}");
+            if !ok {
+                assert_eq!(result.unwrap_err(), ChainError::PathLength);
+            }
+        }
+    }
+
+    #[test]
+    fn oversized_certificates_are_refused() {
+        let (root_key, noc_key) = (key(4), key(5));
+        let rcac = root(&root_key, None);
+        let mut subject = node_subject();
+        subject.push(DnAttribute::Text {
+            attribute: TextAttribute::CommonName,
+            printable: false,
+            value: "x".repeat(200),
+        });
+        let noc = leaf(subject, &noc_key, (&rcac, &root_key), 1);
+        assert!(noc.tlv().len() > MAX_TLV_CERT_LEN);
+        let root = TrustedRoot::from_certificate(rcac).unwrap();
+        let err = root
+            .validate(noc.tlv(), None, &ChainPolicy::skip_validity())
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ChainError::TooLarge {
+                position: ChainPosition::Noc,
+                len: noc.tlv().len()
+            }
+        );
+        assert_eq!(
+            root.validate_certificates(&noc, None, &ChainPolicy::skip_validity()),
+            Err(err)
+        );
+    }
+
+    #[test]
+    fn validity_ends_are_inclusive_and_zero_not_before_is_never_valid() {
+        let (root_key, noc_key) = (key(6), key(7));
+        let rcac = root(&root_key, None);
+        let root_anchor = TrustedRoot::from_certificate(rcac.clone()).unwrap();
+        let noc = leaf(node_subject(), &noc_key, (&rcac, &root_key), 100);
+        let check = |t| root_anchor.validate_certificates(&noc, None, &ChainPolicy::at(t));
+        assert_eq!(
+            check(99),
+            Err(ChainError::NotValidAt {
+                position: ChainPosition::Noc,
+                at: 99
+            })
+        );
+        assert!(check(100).is_ok());
+        assert!(check(u32::MAX).is_ok(), "not-after 0 never expires");
+
+        let never = leaf(node_subject(), &noc_key, (&rcac, &root_key), 0);
+        for t in [0, 1, u32::MAX] {
+            assert!(
+                root_anchor
+                    .validate_certificates(&never, None, &ChainPolicy::at(t))
+                    .is_err()
+            );
+        }
+        assert!(
+            root_anchor
+                .validate_certificates(&never, None, &ChainPolicy::skip_validity())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn peer_identity_comes_from_the_noc() {
+        let (root_key, noc_key) = (key(8), key(9));
+        let rcac = root(&root_key, None);
+        let mut subject = node_subject();
+        subject.push(DnAttribute::NocCat(crate::cert::CaseAuthTag(0x0002_0003)));
+        let noc = leaf(subject, &noc_key, (&rcac, &root_key), 1);
+        let peer = validate_chain(noc.tlv(), None, rcac.tlv(), &ChainPolicy::at(1)).unwrap();
+        assert_eq!(
+            peer,
+            ValidatedPeer {
+                node_id: NodeId(5),
+                fabric_id: 9,
+                cats: vec![0x0002_0003],
+                public_key: *noc_key.public_key(),
+            }
+        );
+        // A NOC cannot stand in for the root.
+        assert!(matches!(
+            TrustedRoot::from_tlv(noc.tlv()),
+            Err(ChainError::Profile {
+                position: ChainPosition::Rcac,
+                ..
+            })
+        ));
+    }
 }

@@ -312,7 +312,7 @@ impl fmt::Display for ChainPosition {
     }
 }
 
-/// Why a NOC → [ICAC] → RCAC chain does not validate (§9.5).
+/// Why a NOC → \[ICAC\] → RCAC chain does not validate (§9.5).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
     /// A TLV certificate over the 400-byte limit (§9; matter.js).

@@ -6,7 +6,7 @@
 //! connectedhomeip's issuer: RCAC subject `[matter-rcac-id]`, ICAC subject `[matter-icac-id]`
 //! (each optionally followed by matter-fabric-id), NOC subject
 //! `[matter-node-id, matter-fabric-id, CATs…]`; extensions basic-constraints, key-usage,
-//! [extended-key-usage clientAuth, serverAuth], subject- and authority-key-identifier, with
+//! \[extended-key-usage clientAuth, serverAuth\], subject- and authority-key-identifier, with
 //! key identifiers SHA-1 of the public key ([`key_identifier`]).
 
 use rand_chacha::ChaCha20Rng;

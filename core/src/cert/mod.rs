@@ -8,7 +8,7 @@
 //!   signature covers, rebuilt per §9.4 with the small [`der`] writer and the calendar
 //!   conversions of [`time`].
 //! - [`MatterCertificate::check_profile`]: the rules of each [`CertKind`] ([`ProfileError`]).
-//! - [`TrustedRoot`] / [`validate_chain`]: NOC → [ICAC] → RCAC validation (§9.5) yielding the
+//! - [`TrustedRoot`] / [`validate_chain`]: NOC → \[ICAC\] → RCAC validation (§9.5) yielding the
 //!   [`ValidatedPeer`] CASE needs, or a [`ChainError`] naming the failing certificate.
 //! - [`TestCa`]: a deterministic certificate authority for tests and the simulator.
 

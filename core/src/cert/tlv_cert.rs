@@ -403,3 +403,163 @@ fn write_extension(w: &mut Writer, extension: &Extension) {
         Extension::Future(der) => w.put_bytes(tag, der),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{TestCa, TestCaConfig};
+    use crate::fabric::NodeId;
+    use crate::tlv::{Data, UnsignedInt, Value, decode_element, encode_value};
+
+    /// A valid NOC as an editable TLV tree.
+    fn noc_tree() -> Value {
+        let mut ca = TestCa::from_seed(11, TestCaConfig::default()).unwrap();
+        let key = *ca.root_public_key();
+        let noc = ca
+            .issue_noc_for_public_key(&key, NodeId(3), &[0x0001_0001])
+            .unwrap();
+        decode_element(noc.tlv()).unwrap()
+    }
+
+    fn members(value: &mut Value) -> &mut Vec<Value> {
+        match &mut value.data {
+            Data::Struct(m) | Data::Array(m) | Data::List(m) => m,
+            other => panic!("not a container: {other:?}"),
+        }
+    }
+
+    fn field(tree: &mut Value, tag: u8) -> &mut Value {
+        members(tree)
+            .iter_mut()
+            .find(|m| m.tag == Tag::Context(tag))
+            .unwrap()
+    }
+
+    fn decode_edited(edit: impl FnOnce(&mut Value)) -> Result<MatterCertificate, CertError> {
+        let mut tree = noc_tree();
+        edit(&mut tree);
+        MatterCertificate::decode(&encode_value(&tree).unwrap())
+    }
+
+    fn uint(tag: Tag, v: u64) -> Value {
+        Value::new(tag, Data::UInt(UnsignedInt::minimal(v)))
+    }
+
+    #[test]
+    fn unedited_tree_decodes() {
+        assert!(decode_edited(|_| {}).is_ok());
+    }
+
+    #[test]
+    fn structural_errors() {
+        let array = decode_edited(|t| {
+            let m = std::mem::take(members(t));
+            *t = Value::new(Tag::Anonymous, Data::List(m));
+        });
+        assert_eq!(array.unwrap_err(), CertError::NotAStructure);
+        let no_ext = decode_edited(|t| members(t).retain(|m| m.tag != Tag::Context(10)));
+        assert_eq!(
+            no_ext.unwrap_err(),
+            CertError::MissingField(CertField::Extensions)
+        );
+        let empty_subject = decode_edited(|t| members(field(t, 6)).clear());
+        assert_eq!(
+            empty_subject.unwrap_err(),
+            CertError::EmptyDistinguishedName(CertField::Subject)
+        );
+        let profile_tag_in_dn = decode_edited(|t| {
+            members(field(t, 6))[0].tag = Tag::CommonProfile(crate::tlv::TagNumber::Short(17));
+        });
+        assert!(matches!(
+            profile_tag_in_dn.unwrap_err(),
+            CertError::NonContextTag(_)
+        ));
+        // A field repeated (bytes spliced: the TLV writer would not produce it).
+        let tlv = encode_value(&noc_tree()).unwrap();
+        let serial_end = 2 + 1 + usize::from(tlv[3]) + 1;
+        let mut doubled = tlv[..serial_end].to_vec();
+        doubled.extend_from_slice(&tlv[1..]);
+        assert_eq!(
+            MatterCertificate::decode(&doubled).unwrap_err(),
+            CertError::DuplicateField(CertField::SerialNumber)
+        );
+    }
+
+    #[test]
+    fn value_errors() {
+        let key_algo = decode_edited(|t| *field(t, 7) = uint(Tag::Context(7), 2));
+        assert!(matches!(
+            key_algo.unwrap_err(),
+            CertError::UnsupportedAlgorithm {
+                field: CertField::PublicKeyAlgorithm,
+                value: 2
+            }
+        ));
+        let wide_time = decode_edited(|t| *field(t, 4) = uint(Tag::Context(4), 1 << 32));
+        assert_eq!(
+            wide_time.unwrap_err(),
+            CertError::WrongType(CertField::NotBefore)
+        );
+        let wide_cat = decode_edited(|t| {
+            let cat = members(field(t, 6)).last_mut().unwrap();
+            *cat = uint(Tag::Context(22), 1 << 32);
+        });
+        assert_eq!(wide_cat.unwrap_err(), CertError::InvalidDnAttribute(22));
+        let unknown_attr = decode_edited(|t| members(field(t, 6)).push(uint(Tag::Context(24), 1)));
+        assert_eq!(unknown_attr.unwrap_err(), CertError::UnknownDnAttribute(24));
+        let text_as_int = decode_edited(|t| members(field(t, 6)).push(uint(Tag::Context(1), 1)));
+        assert_eq!(text_as_int.unwrap_err(), CertError::InvalidDnAttribute(1));
+    }
+
+    #[test]
+    fn extension_errors() {
+        let ext_error = |edit: &dyn Fn(&mut Vec<Value>)| {
+            decode_edited(|t| edit(members(field(t, 10)))).unwrap_err()
+        };
+        let invalid = |tag| move |e: CertError| matches!(e, CertError::InvalidExtension { tag: t, .. } if t == tag);
+
+        assert_eq!(
+            ext_error(&|m| m.push(Value::new(Tag::Context(7), Data::bytes([1])))),
+            CertError::UnknownExtension(7)
+        );
+        assert!(invalid(2)(ext_error(
+            &|m| m[1] = uint(Tag::Context(2), 0x1_0000)
+        )));
+        assert!(invalid(2)(ext_error(&|m| m[1] = uint(Tag::Context(2), 0))));
+        assert!(invalid(3)(ext_error(&|m| {
+            m[2] = Value::new(Tag::Context(3), Data::Array(vec![uint(Tag::Anonymous, 7)]));
+        })));
+        assert!(invalid(3)(ext_error(&|m| {
+            m[2] = Value::new(Tag::Context(3), Data::Array(vec![]));
+        })));
+        // Basic constraints: path-len before is-ca, is-ca missing, path-len over 8 bits.
+        for members in [
+            vec![
+                uint(Tag::Context(2), 1),
+                Value::new(Tag::Context(1), Data::Bool(true)),
+            ],
+            vec![uint(Tag::Context(2), 1)],
+            vec![
+                Value::new(Tag::Context(1), Data::Bool(true)),
+                uint(Tag::Context(2), 256),
+            ],
+        ] {
+            let members = members.clone();
+            assert!(invalid(1)(ext_error(&|m| {
+                m[0] = Value::new(Tag::Context(1), Data::Struct(members.clone()));
+            })));
+        }
+        assert!(invalid(6)(ext_error(&|m| {
+            m.push(Value::new(Tag::Context(6), Data::bytes([0x30, 0x05, 0x00])));
+        })));
+        assert!(invalid(4)(ext_error(&|m| {
+            m[3] = Value::new(Tag::Context(4), Data::Bool(true));
+        })));
+        // A well-formed future extension is accepted and kept verbatim.
+        let ok = decode_edited(|t| {
+            members(field(t, 10)).push(Value::new(Tag::Context(6), Data::bytes([0x30, 0x00])));
+        })
+        .unwrap();
+        assert_eq!(ok.extensions().future().collect::<Vec<_>>(), [[0x30, 0x00]]);
+    }
+}
