@@ -49,7 +49,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = cert.to_x509_der();
         let again = cert.encode().expect("a decoded certificate re-encodes");
         let again = MatterCertificate::decode(&again).expect("a re-encoding decodes");
-        assert_eq!(again.fields(), cert.fields(), "re-encoding changed the fields");
+        assert_eq!(
+            again.fields(),
+            cert.fields(),
+            "re-encoding changed the fields"
+        );
     }
 
     let f = fixture();
