@@ -14,6 +14,8 @@ Targets and sources:
                         transcript messages that are not StatusReports
   decode_status_report  `encoded`/`status_report` of status_report.json cases and the
                         payload of transcript StatusReport messages
+  decode_cert           `matter_tlv` of every chip_certificates.json certificate case (valid
+                        and malformed) and the `noc`/`icac`/`rcac` of its chain cases
 """
 
 import hashlib
@@ -72,7 +74,12 @@ def is_status_report(message):
 
 
 def collect(vectors):
-    seeds = {"decode_message": [], "decode_tlv": [], "decode_status_report": []}
+    seeds = {
+        "decode_message": [],
+        "decode_tlv": [],
+        "decode_status_report": [],
+        "decode_cert": [],
+    }
 
     codec = load(vectors, "message_codec.json")
     for case in cases(codec):
@@ -87,6 +94,11 @@ def collect(vectors):
         seeds["decode_status_report"].append(hex_bytes(case.get("encoded")))
         seeds["decode_status_report"].append(hex_bytes(case.get("status_report")))
         seeds["decode_message"].append(hex_bytes(case.get("encoded_protocol_message")))
+
+    certs = load(vectors, "chip_certificates.json")
+    for case in cases(certs):
+        for field in ("matter_tlv", "noc", "icac", "rcac"):
+            seeds["decode_cert"].append(hex_bytes(case.get(field)))
 
     for name in sorted(p.name for p in vectors.glob("matterjs_*_transcript.json")):
         for message in transcript_messages(load(vectors, name)):

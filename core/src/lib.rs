@@ -5,6 +5,7 @@
 //! flows through the modules below.
 
 pub mod case;
+pub mod cert;
 pub mod codec;
 pub mod crypto;
 pub mod exchange;

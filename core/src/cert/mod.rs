@@ -1,0 +1,44 @@
+//! Matter operational certificates (SESSION-LAYER.md §9): RCAC, ICAC and NOC.
+//!
+//! - [`MatterCertificate`]: the compact Matter TLV form (§9.1) decoded into typed fields
+//!   ([`DistinguishedName`], [`Extensions`], validity in Matter epoch seconds), keeping the
+//!   exact input bytes, which CASE sends and signs verbatim. Every malformed input is a
+//!   [`CertError`]; nothing panics or reads past the buffer.
+//! - [`MatterCertificate::tbs_der`] / [`MatterCertificate::to_x509_der`]: the X.509 DER the
+//!   signature covers, rebuilt per §9.4 with the small [`der`] writer and the calendar
+//!   conversions of [`time`].
+//! - [`MatterCertificate::check_profile`]: the rules of each [`CertKind`] ([`ProfileError`]).
+//! - [`TrustedRoot`] / [`validate_chain`]: NOC → \[ICAC\] → RCAC validation (§9.5) yielding the
+//!   [`ValidatedPeer`] CASE needs, or a [`ChainError`] naming the failing certificate.
+//! - [`TestCa`]: a deterministic certificate authority for tests and the simulator.
+
+mod chain;
+pub mod der;
+mod dn;
+mod error;
+mod extensions;
+mod issue;
+mod key_id;
+mod profile;
+pub mod time;
+mod tlv_cert;
+mod tlv_read;
+mod x509;
+
+pub use chain::{
+    ChainPolicy, MAX_TLV_CERT_LEN, TrustedRoot, ValidatedPeer, ValidityCheck, validate_chain,
+};
+pub use dn::{
+    CaseAuthTag, DistinguishedName, DnAttribute, TextAttribute, X509StringType, tags as dn_tags,
+};
+pub use error::{CertError, CertField, ChainError, ChainPosition, DnRole, ProfileError};
+pub use extensions::{
+    BasicConstraints, Extension, Extensions, KEY_ID_LEN, KeyPurpose, KeyUsage,
+    tags as extension_tags,
+};
+pub use issue::{DEFAULT_NOT_BEFORE, IssuedNoc, TestCa, TestCaConfig, Validity, sign_certificate};
+pub use key_id::key_identifier;
+pub use profile::{CertKind, MAX_CATS, MAX_DN_ATTRIBUTES};
+pub use time::{Asn1Time, Asn1TimeKind, MatterClock, UtcTime};
+pub use tlv_cert::{CertificateFields, MAX_SERIAL_LEN, MatterCertificate};
+pub use x509::{signature_from_der, signature_to_der};
