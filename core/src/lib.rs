@@ -8,6 +8,7 @@ pub mod codec;
 pub mod crypto;
 pub mod fabric;
 pub mod mrp;
+pub mod pase;
 pub mod session;
 pub mod store;
 pub mod time;
