@@ -365,7 +365,9 @@ impl Spake2pProver {
     /// Z = x·(Y − w0·N), V = w1·(Y − w0·N), then the key schedule over `context`.
     pub fn finish(&self, context: &[u8], peer_share: &[u8]) -> Result<Spake2pOutput, Spake2pError> {
         let y = parse_point(peer_share)?;
-        let y_bytes = encode_point(&y).ok_or(Spake2pError::InvalidPoint)?;
+        // A validated uncompressed encoding is canonical: keep the received bytes for TT.
+        let y_bytes =
+            <[u8; POINT_LEN]>::try_from(peer_share).map_err(|_| Spake2pError::InvalidPoint)?;
         let unblinded = y - constants().n * self.secrets.w0();
         if bool::from(unblinded.is_identity()) {
             return Err(Spake2pError::IdentityPoint);
@@ -416,7 +418,9 @@ impl Spake2pVerifier {
     /// Z = y·(X − w0·M), V = y·L, then the key schedule over `context`.
     pub fn finish(&self, context: &[u8], peer_share: &[u8]) -> Result<Spake2pOutput, Spake2pError> {
         let x = parse_point(peer_share)?;
-        let x_bytes = encode_point(&x).ok_or(Spake2pError::InvalidPoint)?;
+        // A validated uncompressed encoding is canonical: keep the received bytes for TT.
+        let x_bytes =
+            <[u8; POINT_LEN]>::try_from(peer_share).map_err(|_| Spake2pError::InvalidPoint)?;
         let unblinded = x - constants().m * self.verifier.w0();
         if bool::from(unblinded.is_identity()) {
             return Err(Spake2pError::IdentityPoint);
