@@ -397,9 +397,10 @@ impl SessionManager {
             .collect();
         let mut owing = Vec::new();
         for id in ids {
-            match self.destroy_session(id, now, send_close, false) {
-                Ok(SessionClose::Closed { send_close: true }) => owing.push(id),
-                Ok(_) | Err(_) => {}
+            if let Ok(SessionClose::Closed { send_close: true }) =
+                self.destroy_session(id, now, send_close, false)
+            {
+                owing.push(id);
             }
         }
         owing
