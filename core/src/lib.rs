@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod fabric;
 pub mod mrp;
 pub mod node;
+pub mod pase;
 pub mod session;
 pub mod store;
 pub mod time;
