@@ -22,6 +22,8 @@ const PASSCODE: u32 = 20_202_021;
 const INITIATOR_ID: u16 = 0x1234;
 const RESPONDER_ID: u16 = 0x4321;
 
+/// A way of damaging a payload.
+type Edit = Box<dyn Fn(&mut Vec<u8>)>;
 fn id(value: u16) -> NonZeroU16 {
     NonZeroU16::new(value).expect("test ids are non-zero")
 }
@@ -282,7 +284,7 @@ fn tampering_with_any_message_fails_cleanly() {
         Msg::Pake3,
     ] {
         let len = lengths[&format!("{msg:?}")];
-        let mut edits: Vec<Box<dyn Fn(&mut Vec<u8>)>> = Vec::new();
+        let mut edits: Vec<Edit> = Vec::new();
         for at in positions(len) {
             edits.push(Box::new(move |p: &mut Vec<u8>| p[at] ^= 0x01));
         }

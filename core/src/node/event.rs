@@ -85,6 +85,15 @@ pub enum Event {
         /// Resumed CASE.
         is_resumption: bool,
     },
+    /// A PASE or CASE handshake ended without a session; all its state is gone.
+    HandshakeFailed {
+        /// The exchange it ran on.
+        exchange: ExchangeId,
+        /// Which handshake.
+        kind: super::HandshakeKind,
+        /// Why.
+        error: super::HandshakeError,
+    },
     /// A secure session ended.
     SessionClosed {
         /// Local session id.

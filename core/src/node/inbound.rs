@@ -22,6 +22,8 @@ enum Unsolicited {
     Reject,
     /// The session is closing: drop without an ack (matter.js 0.17.9, §4.2).
     SessionClosing,
+    /// A PBKDFParamRequest on an unsecured session: PASE responder (§7.5).
+    PaseRequest,
 }
 
 impl Node {
@@ -223,11 +225,18 @@ impl Node {
                     if p.reliable {
                         self.send_standalone_ack(now, id, message.message_counter);
                     }
+                    self.release_unsecure_session(session);
                     return RxDecision::Unsolicited;
                 }
                 Unsolicited::SessionClosing => {
                     self.stats.unsolicited_dropped += 1;
                     return RxDecision::SessionClosing;
+                }
+                Unsolicited::PaseRequest => {
+                    let counter = message.message_counter;
+                    self.accept_pbkdf_request(now, id, counter, &message.payload);
+                    self.release_unsecure_session(session);
+                    return RxDecision::Delivered;
                 }
             }
         }
@@ -260,6 +269,10 @@ impl Node {
             return RxDecision::Ack;
         }
         self.stats.delivered += 1;
+        if self.is_handshake(&id) {
+            self.advance_handshake(now, id, p.opcode, &message.payload);
+            return RxDecision::Delivered;
+        }
         self.events.push_back(Event::Message {
             exchange: id,
             protocol: p.protocol(),
@@ -297,6 +310,14 @@ impl Node {
             SessionRef::Secure(id) => self.sessions.get_session(id),
             SessionRef::Unsecure(_) => None,
         };
+        if p.protocol() == ProtocolId::SECURE_CHANNEL && secure_session.is_none() {
+            // On the unsecured session only establishment requests start exchanges (§4.2).
+            return if p.opcode == SecureChannelOpcode::PbkdfParamRequest.as_u8() {
+                Unsolicited::PaseRequest
+            } else {
+                Unsolicited::Reject
+            };
+        }
         if p.protocol() == ProtocolId::SECURE_CHANNEL {
             // On secure sessions only a StatusReport (CloseSession) is meaningful unsolicited.
             let is_close = secure_session.is_some()

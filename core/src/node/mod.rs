@@ -8,6 +8,7 @@
 //! construction. See `docs/ARCHITECTURE.md` for the path of a datagram through it.
 
 mod event;
+mod handshake;
 mod inbound;
 mod outbound;
 mod stats;
@@ -20,6 +21,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 pub use event::{DeliveryError, Diagnostic, Event, ExchangeCloseReason, RxDecision, Transmit};
+pub use handshake::{HandshakeError, HandshakeKind, MAX_PASE_FAILURES, PaseBusyPolicy};
 pub use stats::NodeStats;
 
 use crate::codec::ProtocolId;
@@ -49,6 +51,8 @@ pub struct NodeConfig {
     pub secure_counter_start: Option<u32>,
     /// Jitter of MRP waits: random from the node's RNG, or fixed for exact-timing assertions.
     pub jitter: JitterSource,
+    /// Answer to a PBKDFParamRequest while a PASE handshake is running.
+    pub pase_busy: PaseBusyPolicy,
 }
 
 impl Default for NodeConfig {
@@ -60,6 +64,7 @@ impl Default for NodeConfig {
             diagnostics: false,
             secure_counter_start: None,
             jitter: JitterSource::Random,
+            pase_busy: PaseBusyPolicy::default(),
         }
     }
 }
@@ -121,6 +126,10 @@ pub struct Node {
     events: VecDeque<Event>,
     diagnostics: VecDeque<Diagnostic>,
     stats: NodeStats,
+    /// Handshakes in progress, by the exchange they run on.
+    handshakes: std::collections::BTreeMap<ExchangeId, handshake::Handshake>,
+    /// The commissioning window, while open.
+    commissioning: Option<handshake::CommissioningWindow>,
 }
 
 impl Node {
@@ -144,6 +153,8 @@ impl Node {
             events: VecDeque::new(),
             diagnostics: VecDeque::new(),
             stats: NodeStats::default(),
+            handshakes: std::collections::BTreeMap::new(),
+            commissioning: None,
         }
     }
 
@@ -340,10 +351,14 @@ impl Node {
         if self.exchanges.remove(&id).is_none() {
             return;
         }
+        if self.is_handshake(&id) {
+            self.handshake_exchange_closed(now, id, reason);
+        }
         self.events.push_back(Event::ExchangeClosed {
             exchange: id,
             reason,
         });
+        self.release_unsecure_session(id.session);
         if let SessionRef::Secure(session_id) = id.session {
             let close = self
                 .sessions
@@ -351,6 +366,16 @@ impl Node {
                 .and_then(|s| s.remove_exchange(id.id, id.we_initiated));
             if let Some(SessionClose::Closed { send_close }) = close {
                 self.finish_session_close(now, session_id, send_close);
+            }
+        }
+    }
+
+    /// Drops an unsecured session once no exchange uses it (its establishment ended, §10.7).
+    fn release_unsecure_session(&mut self, session: SessionRef) {
+        if let SessionRef::Unsecure(key) = session {
+            if self.exchanges.on_session(session).is_empty() {
+                self.sessions
+                    .remove_unsecure_session(key.peer, key.initiator_node_id);
             }
         }
     }

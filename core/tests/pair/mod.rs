@@ -123,6 +123,19 @@ impl Pair {
     }
 
     pub fn with_config(seed: u64, config: NodeConfig) -> Pair {
+        let mut pair = Self::bare(seed, config);
+        let mut args = session_args(Side::A);
+        args.peer_address = Some(pair.b_addr);
+        pair.a.install_secure_session(args).expect("session a");
+        let mut args = session_args(Side::B);
+        args.peer_address = Some(pair.a_addr);
+        pair.b.install_secure_session(args).expect("session b");
+        pair.collect();
+        pair
+    }
+
+    /// Two nodes with no session between them (for handshake tests).
+    pub fn bare(seed: u64, config: NodeConfig) -> Pair {
         let a_addr: SocketAddr = "[::1]:5541".parse().expect("addr");
         let b_addr: SocketAddr = "[::1]:5542".parse().expect("addr");
         let mut a = Node::new(
@@ -135,12 +148,6 @@ impl Pair {
             ChaCha20Rng::seed_from_u64(seed ^ 0xB),
             Box::new(MemoryStore::new()),
         );
-        let mut args = session_args(Side::A);
-        args.peer_address = Some(b_addr);
-        a.install_secure_session(args).expect("session a");
-        let mut args = session_args(Side::B);
-        args.peer_address = Some(a_addr);
-        b.install_secure_session(args).expect("session b");
         a.register_protocol(ProtocolId::INTERACTION_MODEL);
         b.register_protocol(ProtocolId::INTERACTION_MODEL);
         let mut pair = Pair {

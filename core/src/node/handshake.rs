@@ -1,0 +1,459 @@
+//! Session establishment inside the node: PASE (and CASE) handshakes run on exchanges of
+//! unsecured sessions, with MRP like any other message (SESSION-LAYER.md §1.5, §7.5, §8.4).
+//!
+//! The handshake state machines (`pase`, `case`) are pure: message in, message out. This
+//! module feeds them what arrives on their exchange, sends what they produce, installs the
+//! secure session when they finish, and frees every piece of state when they fail or time out.
+
+use core::num::NonZeroU16;
+use core::time::Duration;
+use std::net::SocketAddr;
+
+use super::{Event, ExchangeCloseReason, Node, NodeError, SendOptions};
+use crate::codec::{ProtocolId, SecureChannelOpcode};
+use crate::exchange::{Exchange, ExchangeId, SessionRef};
+use crate::pase::{
+    InitiatorStep, PaseError, PaseEstablished, PaseFailure, PaseInitiatorState, PaseResponder,
+    PaseResponderState, Passcode, PbkdfParameters, ResponderStep, Verifier, busy_status_payload,
+};
+use crate::session::{SecureSessionArgs, SessionKind, SessionParameters, UnsecureSessionKey};
+use crate::time::Instant;
+
+/// matter.js closes a commissioning window after 20 failed PASE attempts (§7.5).
+pub const MAX_PASE_FAILURES: u32 = 20;
+
+/// What a commissionee answers to a PBKDFParamRequest while a PASE handshake is already
+/// running (§7.5, Q11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaseBusyPolicy {
+    /// StatusReport BUSY (sent with `R = 0`) carrying the minimum wait (spec behaviour).
+    Busy {
+        /// The wait announced to the peer.
+        wait: Duration,
+    },
+    /// Only the MRP ack, no answer (matter.js 0.17.9).
+    Ignore,
+}
+
+impl Default for PaseBusyPolicy {
+    fn default() -> Self {
+        PaseBusyPolicy::Busy {
+            wait: Duration::from_millis(1000),
+        }
+    }
+}
+
+/// Which handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandshakeKind {
+    /// Passcode-authenticated (commissioning).
+    Pase,
+    /// Certificate-authenticated.
+    Case,
+}
+
+/// Why a handshake ended without a session.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HandshakeError {
+    /// The PASE state machine failed (wrong passcode, bad message, peer StatusReport …).
+    #[error(transparent)]
+    Pase(#[from] PaseError),
+    /// The peer is busy with another handshake and asks us to wait before retrying.
+    #[error("peer is busy; retry after {wait_ms} ms")]
+    Busy {
+        /// The minimum wait from the BUSY StatusReport.
+        wait_ms: u16,
+    },
+    /// No answer within the response timeout.
+    #[error("handshake timed out")]
+    Timeout,
+    /// MRP gave up on one of our handshake messages.
+    #[error("handshake message was not acknowledged")]
+    DeliveryFailed,
+}
+
+pub(super) enum HandshakeState {
+    PaseInitiator(PaseInitiatorState),
+    PaseResponder(PaseResponderState),
+}
+
+/// A running handshake, keyed in the node by its exchange.
+pub(super) struct Handshake {
+    state: HandshakeState,
+    peer: SocketAddr,
+}
+
+impl Handshake {
+    fn kind(&self) -> HandshakeKind {
+        match self.state {
+            HandshakeState::PaseInitiator(_) | HandshakeState::PaseResponder(_) => {
+                HandshakeKind::Pase
+            }
+        }
+    }
+}
+
+/// An open commissioning window: the verifier (w0, L) and PBKDF parameters, never the
+/// passcode.
+pub(super) struct CommissioningWindow {
+    responder: PaseResponder,
+    failures: u32,
+}
+
+/// What a handshake step produced.
+enum Step {
+    Send {
+        opcode: SecureChannelOpcode,
+        payload: Vec<u8>,
+    },
+    EstablishedPase {
+        session: PaseEstablished,
+        status: Option<Vec<u8>>,
+    },
+}
+
+const HANDSHAKE_SEND: SendOptions = SendOptions {
+    reliable: true,
+    expect_response: true,
+};
+
+impl Node {
+    /// Opens a commissioning window: PBKDFParamRequests are answered with this verifier.
+    pub fn open_commissioning_window(&mut self, verifier: Verifier, pbkdf: PbkdfParameters) {
+        let ours = self.advertised_parameters();
+        self.commissioning = Some(CommissioningWindow {
+            responder: PaseResponder::new(verifier, pbkdf, ours),
+            failures: 0,
+        });
+    }
+
+    /// Closes the commissioning window (running handshakes finish).
+    pub fn close_commissioning_window(&mut self) {
+        self.commissioning = None;
+    }
+
+    /// Whether a commissioning window is open.
+    pub fn commissioning_window_open(&self) -> bool {
+        self.commissioning.is_some()
+    }
+
+    /// The session parameters this node advertises in handshakes.
+    pub fn advertised_parameters(&self) -> SessionParameters {
+        SessionParameters {
+            mrp: self.config.mrp,
+            ..SessionParameters::paseo_default()
+        }
+    }
+
+    /// Starts PASE toward `peer` as commissioner; the outcome arrives as
+    /// `Event::SessionOpened` or `Event::HandshakeFailed` for the returned exchange.
+    pub fn start_pase(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        passcode: Passcode,
+    ) -> Result<ExchangeId, NodeError> {
+        let local_session_id = self.sessions.get_next_available_session_id()?;
+        let ephemeral = self.sessions.random_ephemeral_node_id();
+        self.sessions
+            .create_unsecure_session(now, peer, ephemeral, true);
+        let session = SessionRef::Unsecure(UnsecureSessionKey {
+            peer,
+            initiator_node_id: ephemeral,
+        });
+        let exchange = self.exchanges.allocate(session);
+        self.exchanges
+            .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
+        let ours = self.advertised_parameters();
+        let id = NonZeroU16::new(local_session_id)
+            .ok_or(crate::session::ManagerError::ReservedSessionId)?;
+        let (state, payload) = PaseInitiatorState::start(&mut self.rng, passcode, id, ours);
+        self.handshakes.insert(
+            exchange,
+            Handshake {
+                state: HandshakeState::PaseInitiator(state),
+                peer,
+            },
+        );
+        self.send_on_exchange(
+            now,
+            exchange,
+            SecureChannelOpcode::PbkdfParamRequest.as_u8(),
+            &payload,
+            HANDSHAKE_SEND,
+        )?;
+        Ok(exchange)
+    }
+
+    /// Number of handshakes in progress.
+    pub fn handshakes_in_progress(&self) -> usize {
+        self.handshakes.len()
+    }
+
+    /// Whether `exchange` carries a handshake.
+    pub(super) fn is_handshake(&self, exchange: &ExchangeId) -> bool {
+        self.handshakes.contains_key(exchange)
+    }
+
+    /// An unsolicited PBKDFParamRequest on an unsecured session (§7.5): start a responder
+    /// handshake, or answer why not.
+    pub(super) fn accept_pbkdf_request(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        counter: u32,
+        payload: &[u8],
+    ) {
+        let peer = match exchange.session {
+            SessionRef::Unsecure(key) => key.peer,
+            SessionRef::Secure(_) => return,
+        };
+        self.exchanges
+            .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
+        if let Some(ack) = self
+            .exchanges
+            .get_mut(&exchange)
+            .and_then(|e| e.reliability.owe_ack(counter, now))
+        {
+            self.send_standalone_ack(now, exchange, ack);
+        }
+        let Some(window) = self.commissioning.as_ref() else {
+            // No commissioning window: INVALID_PARAMETER (matter.js, §7.5).
+            self.stats.unsolicited_dropped += 1;
+            let failure = PaseFailure {
+                error: PaseError::Finished,
+                status_report: Some(crate::codec::StatusReport::invalid_parameter()),
+            };
+            self.send_status_and_close(now, exchange, failure.status_report_payload(), true);
+            return;
+        };
+        let pase_running = self
+            .handshakes
+            .values()
+            .any(|h| matches!(h.state, HandshakeState::PaseResponder(_)));
+        if pase_running {
+            self.stats.unsolicited_dropped += 1;
+            match self.config.pase_busy {
+                PaseBusyPolicy::Busy { wait } => {
+                    let wait_ms = u16::try_from(wait.as_millis()).unwrap_or(u16::MAX);
+                    // BUSY goes out with R = 0 (Q10).
+                    self.send_status_and_close(
+                        now,
+                        exchange,
+                        Some(busy_status_payload(wait_ms)),
+                        false,
+                    );
+                }
+                PaseBusyPolicy::Ignore => {
+                    let _ = self.close_exchange(now, exchange);
+                }
+            }
+            return;
+        }
+        let responder = window.responder.clone();
+        let local = match self
+            .sessions
+            .get_next_available_session_id()
+            .map(NonZeroU16::new)
+        {
+            Ok(Some(id)) => id,
+            _ => {
+                let _ = self.close_exchange(now, exchange);
+                return;
+            }
+        };
+        self.handshakes.insert(
+            exchange,
+            Handshake {
+                state: HandshakeState::PaseResponder(PaseResponderState::new(responder, local)),
+                peer,
+            },
+        );
+        self.advance_handshake(
+            now,
+            exchange,
+            SecureChannelOpcode::PbkdfParamRequest.as_u8(),
+            payload,
+        );
+    }
+
+    /// Feeds a message that arrived on a handshake exchange.
+    pub(super) fn advance_handshake(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        opcode: u8,
+        payload: &[u8],
+    ) {
+        let Node {
+            handshakes, rng, ..
+        } = self;
+        let Some(handshake) = handshakes.get_mut(&exchange) else {
+            return;
+        };
+        let peer = handshake.peer;
+        let result: Result<Step, PaseFailure> = match &mut handshake.state {
+            HandshakeState::PaseInitiator(state) => {
+                state.handle(opcode, payload).map(|step| match step {
+                    InitiatorStep::Send { opcode, payload } => Step::Send { opcode, payload },
+                    InitiatorStep::Established(session) => Step::EstablishedPase {
+                        session,
+                        status: None,
+                    },
+                })
+            }
+            HandshakeState::PaseResponder(state) => {
+                state.handle(rng, opcode, payload).map(|step| match step {
+                    ResponderStep::Send { opcode, payload } => Step::Send { opcode, payload },
+                    ResponderStep::Established {
+                        session,
+                        status_payload,
+                    } => Step::EstablishedPase {
+                        session,
+                        status: Some(status_payload),
+                    },
+                })
+            }
+        };
+        match result {
+            Ok(Step::Send { opcode, payload }) => {
+                if self
+                    .send_on_exchange(now, exchange, opcode.as_u8(), &payload, HANDSHAKE_SEND)
+                    .is_err()
+                {
+                    self.end_handshake(now, exchange, HandshakeError::DeliveryFailed);
+                }
+            }
+            Ok(Step::EstablishedPase { session, status }) => {
+                self.handshakes.remove(&exchange);
+                let args = SecureSessionArgs {
+                    now,
+                    session_id: session.local_session_id(),
+                    peer_session_id: session.peer_session_id(),
+                    kind: SessionKind::Pase,
+                    fabric: None,
+                    local_node_id: crate::fabric::NodeId::UNSPECIFIED,
+                    peer_node_id: crate::fabric::NodeId::UNSPECIFIED,
+                    peer_cats: Vec::new(),
+                    shared_secret: session.shared_secret(),
+                    salt: &[],
+                    is_initiator: session.is_initiator(),
+                    is_resumption: false,
+                    peer_parameters: *session.peer_parameters(),
+                    peer_address: Some(peer),
+                };
+                if let Some(window) = self
+                    .commissioning
+                    .as_mut()
+                    .filter(|_| !session.is_initiator())
+                {
+                    window.failures = 0;
+                }
+                // The responder's SUCCESS goes out before the session is usable; the initiator
+                // acks it with a standalone ack when the exchange closes (§7.5).
+                self.send_status_and_close(now, exchange, status, true);
+                let _ = self.install_secure_session(args);
+            }
+            Err(failure) => {
+                let error = self.fail_handshake(now, exchange, failure);
+                self.events.push_back(Event::HandshakeFailed {
+                    exchange,
+                    kind: HandshakeKind::Pase,
+                    error,
+                });
+            }
+        }
+    }
+
+    /// A handshake state machine failed: send the StatusReport it owes, count the failure
+    /// against the commissioning window, free the state.
+    fn fail_handshake(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        failure: PaseFailure,
+    ) -> HandshakeError {
+        let handshake = self.handshakes.remove(&exchange);
+        if let Some(HandshakeState::PaseResponder(_)) = handshake.map(|h| h.state) {
+            if let Some(window) = self.commissioning.as_mut() {
+                window.failures += 1;
+                if window.failures >= MAX_PASE_FAILURES {
+                    self.commissioning = None;
+                }
+            }
+        }
+        self.send_status_and_close(now, exchange, failure.status_report_payload(), true);
+        match failure.error {
+            PaseError::PeerStatus { report } => match report.busy_wait_ms() {
+                Some(wait_ms)
+                    if report.secure_channel_status()
+                        == Some(crate::codec::SecureChannelStatus::Busy) =>
+                {
+                    HandshakeError::Busy { wait_ms }
+                }
+                _ => HandshakeError::Pase(PaseError::PeerStatus { report }),
+            },
+            error => HandshakeError::Pase(error),
+        }
+    }
+
+    /// Sends a StatusReport (if any) on the handshake exchange and closes it; the exchange
+    /// lingers until a reliable report is acknowledged.
+    fn send_status_and_close(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        status: Option<Vec<u8>>,
+        reliable: bool,
+    ) {
+        if let Some(payload) = status {
+            let options = SendOptions {
+                reliable,
+                expect_response: false,
+            };
+            let _ = self.send_on_exchange(
+                now,
+                exchange,
+                SecureChannelOpcode::StatusReport.as_u8(),
+                &payload,
+                options,
+            );
+        }
+        let _ = self.close_exchange(now, exchange);
+    }
+
+    /// Ends a handshake whose exchange failed or timed out.
+    pub(super) fn end_handshake(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        error: HandshakeError,
+    ) {
+        if let Some(handshake) = self.handshakes.remove(&exchange) {
+            let kind = handshake.kind();
+            let _ = now;
+            self.events.push_back(Event::HandshakeFailed {
+                exchange,
+                kind,
+                error,
+            });
+        }
+    }
+
+    /// The exchange of a handshake is going away: report the handshake as failed.
+    pub(super) fn handshake_exchange_closed(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        reason: ExchangeCloseReason,
+    ) {
+        let error = match reason {
+            ExchangeCloseReason::Timeout => HandshakeError::Timeout,
+            ExchangeCloseReason::DeliveryFailed | ExchangeCloseReason::SessionClosed => {
+                HandshakeError::DeliveryFailed
+            }
+            ExchangeCloseReason::Local => HandshakeError::Timeout,
+        };
+        self.end_handshake(now, exchange, error);
+    }
+}
