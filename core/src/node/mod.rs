@@ -8,6 +8,7 @@
 //! construction. See `docs/ARCHITECTURE.md` for the path of a datagram through it.
 
 mod event;
+mod faults;
 mod inbound;
 mod outbound;
 mod stats;
@@ -20,6 +21,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 pub use event::{DeliveryError, Diagnostic, Event, ExchangeCloseReason, RxDecision, Transmit};
+#[doc(hidden)]
+pub use faults::NodeFaults;
 pub use stats::NodeStats;
 
 use crate::codec::ProtocolId;
@@ -49,6 +52,9 @@ pub struct NodeConfig {
     pub secure_counter_start: Option<u32>,
     /// Jitter of MRP waits: random from the node's RNG, or fixed for exact-timing assertions.
     pub jitter: JitterSource,
+    /// Deliberate protocol violations, for testing the simulator's oracles (all off).
+    #[doc(hidden)]
+    pub faults: NodeFaults,
 }
 
 impl Default for NodeConfig {
@@ -60,6 +66,7 @@ impl Default for NodeConfig {
             diagnostics: false,
             secure_counter_start: None,
             jitter: JitterSource::Random,
+            faults: NodeFaults::default(),
         }
     }
 }
@@ -183,8 +190,9 @@ impl Node {
     /// pairing). Handshakes use the same path.
     pub fn install_secure_session(
         &mut self,
-        args: SecureSessionArgs<'_>,
+        mut args: SecureSessionArgs<'_>,
     ) -> Result<u16, NodeError> {
+        self.fault_skew_session_args(&mut args);
         let id = self.sessions.create_secure_session(args)?.id();
         self.forward_session_events();
         Ok(id)
@@ -317,6 +325,9 @@ impl Node {
     /// Removes every exchange of a session that is gone: outstanding messages fail, nothing
     /// is retransmitted into the dead session and no timer of it survives.
     fn fail_exchanges_of(&mut self, session: SessionRef) {
+        if self.fault_keeps_closed_exchanges() {
+            return;
+        }
         for id in self.exchanges.on_session(session) {
             if let Some(ex) = self.exchanges.remove(&id) {
                 if let Some(out) = ex.reliability.outstanding {
