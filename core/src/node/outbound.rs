@@ -71,7 +71,10 @@ impl Node {
         let protocol = ex.protocol;
         // Always piggyback the ack we owe on this exchange (matter.js treats a reply without it
         // as an error, Q6).
-        let ack = ex.reliability.pending_ack.filter(|_| !self.fault_forgets_acks());
+        let ack = ex
+            .reliability
+            .pending_ack
+            .filter(|_| !self.fault_forgets_acks());
         let header = ProtocolHeader {
             initiator: id.we_initiated,
             reliable: options.reliable,
