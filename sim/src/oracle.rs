@@ -424,3 +424,183 @@ pub fn secure_session_of(exchange: &ExchangeId) -> Option<u16> {
         SessionRef::Unsecure(_) => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use paseo_core::codec::MessageHeader;
+    use paseo_core::fabric::NodeId;
+    use paseo_core::node::{DeliveryError, NodeConfig};
+    use paseo_core::session::{CloseReason, SecureSessionArgs, SessionKind, SessionParameters};
+    use paseo_core::store::MemoryStore;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn node() -> Node {
+        Node::new(
+            NodeConfig::default(),
+            ChaCha20Rng::seed_from_u64(1),
+            Box::new(MemoryStore::new()),
+        )
+    }
+
+    fn datagram(session: u16, counter: u32, body: &[u8]) -> Transmit {
+        let mut payload = Vec::new();
+        MessageHeader::unicast(session, counter).encode(&mut payload);
+        payload.extend_from_slice(body);
+        Transmit {
+            destination: "[fe80::2]:5540".parse().unwrap(),
+            payload,
+        }
+    }
+
+    fn kinds(o: &Oracles) -> Vec<OracleKind> {
+        o.violations().iter().map(|v| v.oracle).collect()
+    }
+
+    const X: ExchangeId = ExchangeId {
+        session: SessionRef::Secure(5),
+        id: 1,
+        we_initiated: true,
+    };
+
+    #[test]
+    fn retransmissions_pass_reuse_and_regression_do_not() {
+        let (mut o, n, t) = (Oracles::default(), node(), Instant::ZERO);
+        o.on_transmit(t, 0, "a", &n, &datagram(5, 100, b"one"));
+        o.on_transmit(t, 0, "a", &n, &datagram(5, 100, b"one"));
+        o.on_transmit(t, 0, "a", &n, &datagram(5, 101, b"two"));
+        // Another session, and the unsecured session, have their own counters.
+        o.on_transmit(t, 0, "a", &n, &datagram(6, 1, b"x"));
+        o.on_transmit(t, 0, "a", &n, &datagram(0, 1, b"y"));
+        o.on_transmit(t, 0, "a", &n, &datagram(0, 1, b"z"));
+        assert!(kinds(&o).is_empty());
+        o.on_transmit(t, 0, "a", &n, &datagram(5, 99, b"old"));
+        o.on_transmit(t, 0, "a", &n, &datagram(5, 101, b"not two"));
+        assert_eq!(
+            kinds(&o),
+            vec![OracleKind::CounterRegression, OracleKind::NonceReuse]
+        );
+    }
+
+    #[test]
+    fn a_message_both_acked_and_failed_is_reported() {
+        let (mut o, n, t) = (Oracles::default(), node(), Instant::ZERO);
+        o.on_app_sent(0, X, 7, 1, true);
+        let ack = Event::Acknowledged {
+            exchange: X,
+            message_counter: 7,
+        };
+        let fail = Event::DeliveryFailed {
+            exchange: X,
+            message_counter: 7,
+            reason: DeliveryError::RetransmissionsExhausted,
+        };
+        o.on_event(t, 0, "a", &n, &ack);
+        assert!(kinds(&o).is_empty());
+        o.on_event(t, 0, "a", &n, &fail);
+        assert_eq!(kinds(&o), vec![OracleKind::AckAndFailure]);
+    }
+
+    #[test]
+    fn end_of_run_finds_unresolved_and_undelivered_messages() {
+        let (mut o, n, t) = (Oracles::default(), node(), Instant::ZERO);
+        o.on_app_sent(0, X, 1, 10, true); // never resolved
+        o.on_app_sent(0, X, 2, 11, true); // acked, never delivered
+        o.on_app_sent(1, X, 3, 12, true); // its sender crashed
+        o.on_app_sent(0, X, 4, 13, false); // unreliable: nothing owed
+        o.on_app_sent(0, X, 5, 14, true); // failed but delivered: allowed
+        let delivered = |tag: u64| Event::Message {
+            exchange: X,
+            protocol: crate::host::APP_PROTOCOL,
+            opcode: crate::host::APP_OPCODE.as_u8(),
+            payload: tag.to_be_bytes().to_vec(),
+        };
+        o.on_event(
+            t,
+            0,
+            "a",
+            &n,
+            &Event::Acknowledged {
+                exchange: X,
+                message_counter: 2,
+            },
+        );
+        o.on_event(t, 1, "b", &n, &delivered(14));
+        o.on_event(
+            t,
+            0,
+            "a",
+            &n,
+            &Event::DeliveryFailed {
+                exchange: X,
+                message_counter: 5,
+                reason: DeliveryError::RetransmissionsExhausted,
+            },
+        );
+        o.on_crash(1);
+        o.finish(t, &["a".into(), "b".into()]);
+        assert_eq!(
+            kinds(&o),
+            vec![OracleKind::Unresolved, OracleKind::AckedNotDelivered]
+        );
+        assert!(o.violations()[0].detail.contains("message 10"));
+        assert!(o.violations()[1].detail.contains("message 11"));
+        // A second delivery of the same message is a violation at once.
+        o.on_event(t, 1, "b", &n, &delivered(14));
+        assert_eq!(kinds(&o).last(), Some(&OracleKind::DuplicateDelivery));
+    }
+
+    #[test]
+    fn a_session_reported_closed_but_kept_is_caught() {
+        let (mut o, mut n, t) = (Oracles::default(), node(), Instant::ZERO);
+        let secret = [7u8; 32];
+        let id = n
+            .install_secure_session(SecureSessionArgs {
+                now: t,
+                session_id: 5,
+                peer_session_id: 9,
+                kind: SessionKind::Case,
+                fabric: None,
+                local_node_id: NodeId(1),
+                peer_node_id: NodeId(2),
+                peer_cats: Vec::new(),
+                shared_secret: &secret,
+                salt: b"",
+                is_initiator: true,
+                is_resumption: false,
+                peer_parameters: SessionParameters::default(),
+                peer_address: Some("[fe80::2]:5540".parse().unwrap()),
+            })
+            .unwrap();
+        o.on_event(
+            t,
+            0,
+            "a",
+            &n,
+            &Event::SessionOpened {
+                session_id: id,
+                is_pase: false,
+                is_resumption: false,
+            },
+        );
+        o.on_close_session_received(t, "a", &n, id, b"close");
+        o.on_event(
+            t,
+            0,
+            "a",
+            &n,
+            &Event::SessionClosed {
+                session_id: id,
+                reason: CloseReason::Local,
+            },
+        );
+        assert_eq!(
+            kinds(&o),
+            vec![OracleKind::ClosedSessionKept, OracleKind::ClosedSessionKept]
+        );
+        // Its peer session id is now closed for sends from this node.
+        o.on_transmit(t, 0, "a", &node(), &datagram(9, 1, b"late"));
+        assert_eq!(kinds(&o).last(), Some(&OracleKind::ClosedSessionTraffic));
+    }
+}
