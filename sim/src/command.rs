@@ -53,7 +53,7 @@ impl InstallArgs {
             salt: &self.salt,
             is_initiator: self.is_initiator,
             is_resumption: false,
-            peer_parameters: self.peer_parameters.clone(),
+            peer_parameters: self.peer_parameters,
             peer_address: Some(self.peer_address),
         }
     }

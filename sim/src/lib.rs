@@ -15,6 +15,7 @@ pub mod command;
 pub mod disk;
 pub mod host;
 pub mod io;
+pub mod local;
 pub mod network;
 pub mod oracle;
 pub mod seed;

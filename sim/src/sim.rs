@@ -908,7 +908,7 @@ impl Simulation {
     fn finish(&mut self, id: ActionId, at: Instant, outcome: Outcome) {
         let Some(pending) = self.pending.remove(&id) else {
             // Immediate outcome, or a report for an action already failed (crash).
-            if !self.records.get(&id).is_some_and(|r| r.outcome.is_some()) {
+            if self.records.get(&id).is_none_or(|r| r.outcome.is_none()) {
                 self.close_record(id, at, outcome);
             }
             return;

@@ -65,7 +65,7 @@ pub fn options(limit: Duration) -> RunOptions {
 }
 
 /// Lines of the text trace containing every needle.
-pub fn lines_with<'a>(report: &'a RunReport, needles: &[&str]) -> Vec<String> {
+pub fn lines_with(report: &RunReport, needles: &[&str]) -> Vec<String> {
     report
         .trace
         .lines()
