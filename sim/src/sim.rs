@@ -348,6 +348,15 @@ impl RunReport {
             .collect()
     }
 
+    /// The application-level events of every node (trace records of kind `event`), in order.
+    pub fn events(&self) -> Vec<&crate::trace::TraceRecord> {
+        self.trace
+            .records
+            .iter()
+            .filter(|r| r.kind == crate::trace::RecordKind::Event)
+            .collect()
+    }
+
     /// Outcomes of finished actions, in id order.
     pub fn outcomes(&self) -> Vec<(ActionId, Outcome)> {
         self.actions
@@ -494,14 +503,11 @@ impl Simulation {
         }
         let world = self.world.clone();
         let index = world.network.borrow_mut().add_node(name);
-        // turmoil hands out addresses in registration order; register first, then ask.
         let host_name = name.to_owned();
         let disk = SimDisk::new(spec.sync_delay);
-        let ip: IpAddr = {
-            // Registering the host needs its state, which needs its address: turmoil's DNS
-            // assigns the next address on lookup, so look it up first.
-            self.sim.lookup(host_name.as_str())
-        };
+        // The host's state needs its address before turmoil registers the host: turmoil's DNS
+        // assigns the next address (fe80::1, ::2, …) on first lookup of a name.
+        let ip: IpAddr = self.sim.lookup(host_name.as_str());
         let addr = SocketAddr::new(ip, MATTER_PORT);
         let host = Rc::new(HostState {
             index,

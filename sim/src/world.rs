@@ -294,7 +294,7 @@ impl SimHooks {
 fn rx_text(decision: Option<RxDecision>) -> &'static str {
     match decision {
         Some(RxDecision::Delivered) => "delivered",
-        Some(RxDecision::Ack) => "ack",
+        Some(RxDecision::Ack) => "acked",
         Some(RxDecision::Duplicate) => "duplicate",
         Some(RxDecision::Malformed) => "dropped malformed",
         Some(RxDecision::UnknownSession) => "dropped unknown session",

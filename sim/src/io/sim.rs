@@ -1,5 +1,17 @@
 //! The simulated side of the seam: turmoil's virtual clock and a turmoil UDP socket with our
 //! impairments in front (see [`crate::network`] for why they are applied at the sender).
+//!
+//! A datagram's trip: the sender's [`SimSocket::send_to`] decides its fate on the link's RNG
+//! and sends each surviving copy through turmoil (latency 0) inside an envelope carrying its
+//! delivery time; the receiver's [`SimSocket::recv_from`] moves arrivals into the host's
+//! arrival queue and hands each to the node at its delivery time. turmoil steps hosts one
+//! after another, so without the envelope a host later in the step could see a datagram
+//! before the virtual time it was sent at.
+//!
+//! Crashes: a datagram is lost (and traced as `dropped by network (host down)`) when its
+//! receiver is down at the moment it is sent, when the receiver crashes before it is due, or
+//! when it was due while the receiver was down. One sent before a crash and due after the
+//! restart arrives, as it would on a real wire.
 
 use std::io;
 use std::net::SocketAddr;
@@ -17,7 +29,9 @@ use crate::world::{Arrival, HostState, World};
 pub const ENVELOPE_LEN: usize = 16;
 
 /// turmoil's virtual time as a paseo [`Instant`]: microseconds since the simulation started.
-/// It keeps running across a host's crash and restart.
+/// It keeps running across a host's crash and restart. tokio's timers have a 1 ms resolution,
+/// so hosts wake on whole milliseconds: a 412.5 µs-precise MRP deadline fires at the next
+/// millisecond (late, never early), deterministically.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TurmoilClock;
 
