@@ -40,6 +40,7 @@ pub fn link_rng(seed: u64, from: &str, to: &str) -> ChaCha20Rng {
 pub fn turmoil_seed(seed: u64) -> u64 {
     let bytes = derive(seed, "turmoil");
     let mut first = [0u8; 8];
+    // `bytes` is 32 long: the first 8 are in range.
     first.copy_from_slice(&bytes[..8]);
     u64::from_le_bytes(first)
 }
