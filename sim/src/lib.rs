@@ -20,6 +20,7 @@ pub mod network;
 pub mod oracle;
 pub mod seed;
 mod sim;
+mod sim_host;
 pub mod trace;
 mod world;
 

@@ -27,7 +27,8 @@ use crate::disk::SimDisk;
 use crate::network::{Impairments, Network, NetworkError};
 use crate::oracle::Violation;
 use crate::seed;
-use crate::world::{HostState, NodeSpec, World, run_host};
+use crate::sim_host::run_host;
+use crate::world::{HostState, NodeSpec, World};
 
 mod action;
 mod checks;
