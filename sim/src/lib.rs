@@ -1,4 +1,34 @@
-//! `paseo-sim`: runs `paseo-core` nodes on a simulated lossy network with a virtual clock.
+//! `paseo-sim`: runs `paseo-core` nodes on a simulated lossy network with a virtual clock,
+//! deterministically from one seed.
 //!
-//! The engine (turmoil hosts, impairments, traces, oracles) arrives with the simulation issue;
-//! for now the crate only fixes its place in the workspace.
+//! - Each node is a turmoil host running [`host::NodeLoop`] over a turmoil UDP socket on
+//!   turmoil's virtual time ([`io`]); the loop is generic over the socket and the clock, so the
+//!   same loop runs on real UDP and the wall clock ([`io::real`]).
+//! - Impairments (loss, duplication, latency, reordering, partitions) are ours, per directed
+//!   link, on seeded ChaCha streams, applied at the sender ([`network`]).
+//! - Crashes drop a node's volatile state; its [`disk::SimDisk`] keeps only what was synced.
+//! - Every datagram and event becomes a [`trace::TraceRecord`] (text, JSON lines, pcap,
+//!   Mermaid); [`oracle`]s check safety continuously and liveness after faults stop.
+//! - [`Simulation`] is the API a scenario (and the YAML layer) drives.
+
+pub mod command;
+pub mod disk;
+pub mod host;
+pub mod io;
+pub mod local;
+pub mod network;
+pub mod oracle;
+pub mod seed;
+mod sim;
+mod sim_host;
+pub mod trace;
+mod world;
+
+pub use command::{ActionId, Outcome};
+pub use network::Impairments;
+pub use oracle::{OracleKind, Violation};
+pub use sim::{
+    Action, ActionRecord, EndReason, MATTER_PORT, RunOptions, RunReport, SimConfig, SimError,
+    Simulation,
+};
+pub use world::NodeSpec;

@@ -180,7 +180,7 @@ impl Node {
         if let Some(ack) = p.ack_counter {
             self.handle_ack(now, id, ack);
         }
-        if message.duplicate {
+        if message.duplicate && !self.fault_delivers_duplicates() {
             self.stats.duplicates += 1;
             // Our earlier ack was lost: ack again, never deliver again (§2.4).
             if p.reliable {

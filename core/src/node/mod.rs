@@ -8,6 +8,7 @@
 //! construction. See `docs/ARCHITECTURE.md` for the path of a datagram through it.
 
 mod event;
+mod faults;
 mod handshake;
 mod inbound;
 mod outbound;
@@ -21,6 +22,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 pub use event::{DeliveryError, Diagnostic, Event, ExchangeCloseReason, RxDecision, Transmit};
+#[doc(hidden)]
+pub use faults::NodeFaults;
 pub use handshake::{HandshakeError, HandshakeKind, MAX_PASE_FAILURES, PaseBusyPolicy};
 pub use stats::NodeStats;
 
@@ -53,6 +56,9 @@ pub struct NodeConfig {
     pub jitter: JitterSource,
     /// Answer to a PBKDFParamRequest while a PASE handshake is running.
     pub pase_busy: PaseBusyPolicy,
+    /// Deliberate protocol violations, for testing the simulator's oracles (all off).
+    #[doc(hidden)]
+    pub faults: NodeFaults,
 }
 
 impl Default for NodeConfig {
@@ -65,6 +71,7 @@ impl Default for NodeConfig {
             secure_counter_start: None,
             jitter: JitterSource::Random,
             pase_busy: PaseBusyPolicy::default(),
+            faults: NodeFaults::default(),
         }
     }
 }
@@ -194,8 +201,9 @@ impl Node {
     /// pairing). Handshakes use the same path.
     pub fn install_secure_session(
         &mut self,
-        args: SecureSessionArgs<'_>,
+        mut args: SecureSessionArgs<'_>,
     ) -> Result<u16, NodeError> {
+        self.fault_skew_session_args(&mut args);
         let id = self.sessions.create_secure_session(args)?.id();
         self.forward_session_events();
         Ok(id)
@@ -328,6 +336,9 @@ impl Node {
     /// Removes every exchange of a session that is gone: outstanding messages fail, nothing
     /// is retransmitted into the dead session and no timer of it survives.
     fn fail_exchanges_of(&mut self, session: SessionRef) {
+        if self.fault_keeps_closed_exchanges() {
+            return;
+        }
         for id in self.exchanges.on_session(session) {
             if let Some(ex) = self.exchanges.remove(&id) {
                 if let Some(out) = ex.reliability.outstanding {

@@ -71,13 +71,17 @@ impl Node {
         let protocol = ex.protocol;
         // Always piggyback the ack we owe on this exchange (matter.js treats a reply without it
         // as an error, Q6).
-        let ack = ex.reliability.pending_ack;
+        let ack = ex
+            .reliability
+            .pending_ack
+            .filter(|_| !self.fault_forgets_acks());
         let header = ProtocolHeader {
             initiator: id.we_initiated,
             reliable: options.reliable,
             ack_counter: ack.map(|a| a.counter),
             ..ProtocolHeader::new(protocol, opcode, id.id)
         };
+        self.fault_rewind_counter(id.session);
         let (datagram, destination, counter) =
             self.encode_on(now, id.session, &ProtocolMessage { header, payload })?;
         let (peer, active) = self.peer_timing(id.session, now);
@@ -106,6 +110,9 @@ impl Node {
     /// Sends a standalone acknowledgement (secure channel opcode 0x10, `A = 1`, `R = 0`, our
     /// role's `I` flag) for `counter` on exchange `id`, which need not exist (§3.5, §4.2).
     pub(super) fn send_standalone_ack(&mut self, now: Instant, id: ExchangeId, counter: u32) {
+        if self.fault_forgets_acks() {
+            return;
+        }
         let header = ProtocolHeader {
             initiator: id.we_initiated,
             reliable: false,

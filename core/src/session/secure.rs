@@ -355,6 +355,17 @@ impl SecureSession {
 }
 
 impl SecureSession {
+    /// Fault injection only (`NodeFaults::reuse_counter`): the next message takes the counter
+    /// of the last one again, i.e. reuses a (key, nonce) pair. Never called otherwise.
+    #[doc(hidden)]
+    pub(crate) fn reuse_last_counter_for_fault(&mut self) {
+        if let Some(last) = self.counter.current() {
+            if let Ok(counter) = MessageCounter::with_initial(self.counter.kind(), last) {
+                self.counter = counter;
+            }
+        }
+    }
+
     /// Decrypts a datagram for this session without changing any state (no counter commit,
     /// no activity): for trace recorders and oracles that look inside traffic from outside.
     pub fn inspect(&self, datagram: &Message<'_>) -> Result<DecodedMessage, SessionError> {

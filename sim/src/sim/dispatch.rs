@@ -1,0 +1,571 @@
+//! Starting and finishing actions: commands to hosts, network changes, crashes, restarts.
+
+use paseo_core::crypto::sha256;
+use paseo_core::session::{
+    ResumptionRecord, SessionKind, SessionParameters, resumption::RESUMPTION_ID_LEN,
+};
+use paseo_core::time::Instant;
+
+use super::*;
+use crate::command::{ActionId, Command, InstallArgs, Outcome};
+use crate::oracle::OracleKind;
+use crate::seed;
+use crate::world::HostState;
+
+impl Simulation {
+    // ----- actions -------------------------------------------------------------------------
+
+    pub(super) fn dispatch_due(&mut self, now: Instant) {
+        for (id, action) in std::mem::take(&mut self.deferred) {
+            self.start(id, action, now);
+        }
+        while let Some(entry) = self.timed.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let ((_, id), action) = entry.remove_entry();
+            self.start(id, action, now);
+        }
+        let waits: Vec<ActionId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.until.is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in waits {
+            self.finish(id, now, Outcome::Done);
+        }
+        while self.seq_running.is_none() {
+            let Some((id, action)) = self.sequence.pop_front() else {
+                break;
+            };
+            self.seq_running = Some(id);
+            self.start(id, action, now);
+        }
+    }
+
+    /// Moves outcomes reported by hosts into the action records.
+    pub(super) fn collect_outcomes(&mut self) {
+        let outcomes: Vec<_> = self
+            .world
+            .recorder
+            .borrow_mut()
+            .outcomes
+            .drain(..)
+            .collect();
+        for (id, at, outcome) in outcomes {
+            self.finish(id, at, outcome);
+        }
+    }
+
+    pub(super) fn start(&mut self, id: ActionId, action: Action, now: Instant) {
+        self.records.entry(id).or_insert_with(|| ActionRecord {
+            action: format!("{action:?}"),
+            started: now,
+            finished: None,
+            outcome: None,
+        });
+        if self.starting(&action) {
+            self.deferred.push((id, action));
+            return;
+        }
+        match self.execute(id, action, now) {
+            Ok(Some(outcome)) => self.finish(id, now, outcome),
+            Ok(None) => {}
+            Err(e) => self.finish(id, now, Outcome::Failed(e.to_string())),
+        }
+    }
+
+    /// Whether the action needs a node that is up but whose software has not started yet
+    /// (the first step, or the step after a restart): it then waits a step.
+    pub(super) fn starting(&self, action: &Action) -> bool {
+        let names: Vec<&String> = match action {
+            Action::InstallSession { a, b, .. } => vec![a, b],
+            _ => return false,
+        };
+        names.into_iter().any(|name| {
+            self.index(name)
+                .ok()
+                .and_then(|i| self.host(i))
+                .is_some_and(|h| h.up.get() && h.node.borrow().is_none())
+        })
+    }
+
+    /// Finishes an action (or half of an install).
+    pub(super) fn finish(&mut self, id: ActionId, at: Instant, outcome: Outcome) {
+        let Some(pending) = self.pending.remove(&id) else {
+            // Immediate outcome, or a report for an action already failed (crash).
+            if self.records.get(&id).is_none_or(|r| r.outcome.is_none()) {
+                self.close_record(id, at, outcome);
+            }
+            return;
+        };
+        if let Some(parent) = pending.parent {
+            if let Some(p) = self.pending.get_mut(&parent) {
+                p.children = p.children.saturating_sub(1);
+                if let Outcome::Failed(why) = &outcome {
+                    p.failure.get_or_insert_with(|| why.clone());
+                }
+                if p.children == 0 {
+                    let failure = p.failure.clone();
+                    let pair = p.pair;
+                    let outcome = match failure {
+                        Some(why) => Outcome::Failed(why),
+                        None => {
+                            if let Some(pair) = pair.and_then(|i| self.pairs.get_mut(i)) {
+                                pair.established = true;
+                            }
+                            Outcome::Done
+                        }
+                    };
+                    self.finish(parent, at, outcome);
+                }
+            }
+            return;
+        }
+        self.close_record(id, at, outcome);
+    }
+
+    pub(super) fn close_record(&mut self, id: ActionId, at: Instant, outcome: Outcome) {
+        if self.probes.contains(&id) {
+            if let Outcome::Failed(why) = &outcome {
+                let action = self
+                    .records
+                    .get(&id)
+                    .map(|r| r.action.clone())
+                    .unwrap_or_default();
+                self.violate(
+                    OracleKind::Liveness,
+                    at,
+                    "sim",
+                    format!("liveness probe failed: {action}: {why}"),
+                    None,
+                );
+            }
+        }
+        if let Some(r) = self.records.get_mut(&id) {
+            r.finished = Some(at);
+            r.outcome = Some(outcome);
+        }
+        if self.seq_running == Some(id) {
+            self.seq_running = None;
+        }
+    }
+
+    pub(super) fn send(&mut self, index: usize, cmd: Command) -> Result<(), String> {
+        let host = self.host(index).ok_or("no such node")?;
+        if !host.up.get() {
+            return Err(format!("{} is down", host.name));
+        }
+        host.mailbox.borrow_mut().push_back(cmd);
+        host.notify.notify_one();
+        Ok(())
+    }
+
+    /// The latest live (or installing) pair between two nodes, in either role.
+    pub(super) fn find_pair(&self, x: usize, y: usize) -> Option<usize> {
+        self.pairs
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, p)| {
+                !p.closed && !p.broken && ((p.a == x && p.b == y) || (p.a == y && p.b == x))
+            })
+            .map(|(i, _)| i)
+    }
+
+    pub(super) fn local_id(&self, pair: usize, node: usize) -> Option<u16> {
+        let p = self.pairs.get(pair)?;
+        if p.a == node {
+            Some(p.a_id)
+        } else if p.b == node {
+            Some(p.b_id)
+        } else {
+            None
+        }
+    }
+
+    /// Starts an action: `Ok(Some(_))` if it finished at once, `Ok(None)` if it runs on.
+    pub(super) fn execute(
+        &mut self,
+        id: ActionId,
+        action: Action,
+        now: Instant,
+    ) -> Result<Option<Outcome>, SimError> {
+        match action {
+            Action::InstallSession { a, b, kind } => {
+                let (ai, bi) = (self.index(&a)?, self.index(&b)?);
+                Ok(self.install(id, ai, bi, kind, now))
+            }
+            Action::Exchange {
+                from,
+                to,
+                messages,
+                reliable,
+            } => {
+                let (fi, ti) = (self.index(&from)?, self.index(&to)?);
+                let Some(session_id) = self.find_pair(fi, ti).and_then(|p| self.local_id(p, fi))
+                else {
+                    return Ok(Some(Outcome::Failed(format!("no session {from} <-> {to}"))));
+                };
+                let first_tag = self.next_tag;
+                self.next_tag += u64::from(messages);
+                let cmd = Command::Exchange {
+                    action: id,
+                    session_id,
+                    messages,
+                    reliable,
+                    first_tag,
+                };
+                Ok(self.send_pending(id, fi, cmd))
+            }
+            Action::CloseSession {
+                node,
+                peer,
+                send_close,
+                after_exchange,
+            } => {
+                let (ni, pi) = (self.index(&node)?, self.index(&peer)?);
+                let Some(pair) = self.find_pair(ni, pi) else {
+                    return Ok(Some(Outcome::Failed(format!(
+                        "no session {node} <-> {peer}"
+                    ))));
+                };
+                let Some(session_id) = self.local_id(pair, ni) else {
+                    return Ok(Some(Outcome::Failed("no session".into())));
+                };
+                if let Some(p) = self.pairs.get_mut(pair) {
+                    p.closed = true;
+                }
+                let cmd = Command::CloseSession {
+                    action: id,
+                    session_id,
+                    send_close,
+                    after_exchange,
+                };
+                Ok(self.send_pending(id, ni, cmd))
+            }
+            Action::Partition { from, to, one_way } => {
+                self.set_partition(&from, &to, one_way, true, now)?;
+                Ok(Some(Outcome::Done))
+            }
+            Action::Heal { from, to, one_way } => {
+                self.set_partition(&from, &to, one_way, false, now)?;
+                Ok(Some(Outcome::Done))
+            }
+            Action::HealAll => {
+                let n = self.world.names().len();
+                let mut net = self.world.network.borrow_mut();
+                for f in 0..n {
+                    for t in 0..n {
+                        net.set_partitioned(f, t, false);
+                    }
+                }
+                drop(net);
+                self.world
+                    .action_line(now, "sim", "-", String::new(), "all partitions repaired");
+                Ok(Some(Outcome::Done))
+            }
+            Action::SetNetwork { link, impairments } => {
+                impairments.validate()?;
+                let subject = format!(
+                    "loss={} dup={} latency={:?}..{:?} reorder={:?}",
+                    impairments.loss,
+                    impairments.duplicate,
+                    impairments.latency_min,
+                    impairments.latency_max,
+                    impairments.reorder
+                );
+                match link {
+                    Some((from, to)) => {
+                        let (f, t) = (self.index(&from)?, self.index(&to)?);
+                        self.world
+                            .network
+                            .borrow_mut()
+                            .set_link(f, t, Some(impairments));
+                        self.world
+                            .action_line(now, &from, &to, subject, "link impairments set");
+                    }
+                    None => {
+                        self.world.network.borrow_mut().set_default(impairments);
+                        self.world
+                            .action_line(now, "sim", "-", subject, "default impairments set");
+                    }
+                }
+                Ok(Some(Outcome::Done))
+            }
+            Action::Crash { node } => {
+                let index = self.index(&node)?;
+                self.crash(index, now);
+                Ok(Some(Outcome::Done))
+            }
+            Action::Restart { node } => {
+                let index = self.index(&node)?;
+                self.restart(index, now);
+                Ok(Some(Outcome::Done))
+            }
+            Action::SyncDisk { node } => {
+                let index = self.index(&node)?;
+                if let Some(h) = self.host(index) {
+                    let pending = h.disk.pending_writes();
+                    h.disk.sync();
+                    self.world.action_line(
+                        now,
+                        &node,
+                        "-",
+                        String::new(),
+                        &format!("disk synced ({pending} writes made durable)"),
+                    );
+                }
+                Ok(Some(Outcome::Done))
+            }
+            Action::SaveResumptionRecord { node, peer } => {
+                let (ni, pi) = (self.index(&node)?, self.index(&peer)?);
+                let Some(pair) = self.find_pair(ni, pi) else {
+                    return Ok(Some(Outcome::Failed(format!(
+                        "no session {node} <-> {peer}"
+                    ))));
+                };
+                let record = self.resumption_record(pair, ni, pi)?;
+                let cmd = Command::SaveResumptionRecord {
+                    action: id,
+                    record: Box::new(record),
+                };
+                Ok(self.send_pending(id, ni, cmd))
+            }
+            Action::Wait(d) => {
+                self.pending.insert(
+                    id,
+                    Pending {
+                        until: Some(now + d),
+                        ..Pending::default()
+                    },
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Queues `cmd` on `node`; the action runs on until the host reports its outcome.
+    pub(super) fn send_pending(
+        &mut self,
+        id: ActionId,
+        node: usize,
+        cmd: Command,
+    ) -> Option<Outcome> {
+        match self.send(node, cmd) {
+            Ok(()) => {
+                self.pending.insert(
+                    id,
+                    Pending {
+                        node: Some(node),
+                        ..Pending::default()
+                    },
+                );
+                None
+            }
+            Err(why) => Some(Outcome::Failed(why)),
+        }
+    }
+
+    pub(super) fn install(
+        &mut self,
+        id: ActionId,
+        a: usize,
+        b: usize,
+        kind: SessionKind,
+        now: Instant,
+    ) -> Option<Outcome> {
+        let (Some(ha), Some(hb)) = (self.host(a), self.host(b)) else {
+            return Some(Outcome::Failed("no such node".into()));
+        };
+        // Both ends allocate their id as a handshake would (§10.2).
+        let ids = (
+            ha.with_node_mut(|n| n.sessions_mut().get_next_available_session_id().ok()),
+            hb.with_node_mut(|n| n.sessions_mut().get_next_available_session_id().ok()),
+        );
+        let (Some(Some(a_id)), Some(Some(b_id))) = ids else {
+            return Some(Outcome::Failed(format!(
+                "{} or {} is not running",
+                ha.name, hb.name
+            )));
+        };
+        self.installs += 1;
+        let secret = seed::derive(self.seed, &format!("secret:{}", self.installs));
+        let fabric = ha.spec.fabrics.first().map(|f| f.index);
+        let args = |me: &HostState, peer: &HostState, mine: u16, theirs: u16, initiator: bool| {
+            InstallArgs {
+                session_id: mine,
+                peer_session_id: theirs,
+                kind,
+                fabric,
+                local_node_id: me.spec.node_id,
+                peer_node_id: peer.spec.node_id,
+                shared_secret: secret.to_vec(),
+                salt: b"paseo-sim".to_vec(),
+                is_initiator: initiator,
+                peer_address: peer.addr,
+                peer_parameters: SessionParameters::default(),
+            }
+        };
+        let a_args = args(&ha, &hb, a_id, b_id, true);
+        let b_args = args(&hb, &ha, b_id, a_id, false);
+        self.pairs.push(Pair {
+            a,
+            a_id,
+            b,
+            b_id,
+            secret,
+            established: false,
+            closed: false,
+            broken: false,
+            mismatch_reported: false,
+        });
+        let pair = self.pairs.len() - 1;
+        self.pending.insert(
+            id,
+            Pending {
+                children: 2,
+                pair: Some(pair),
+                ..Pending::default()
+            },
+        );
+        for (node, args) in [(a, a_args), (b, b_args)] {
+            let half = self.allocate_action();
+            self.pending.insert(
+                half,
+                Pending {
+                    node: Some(node),
+                    parent: Some(id),
+                    ..Pending::default()
+                },
+            );
+            if let Err(why) = self.send(node, Command::InstallSession { action: half, args }) {
+                self.finish(half, now, Outcome::Failed(why));
+            }
+        }
+        None
+    }
+
+    pub(super) fn resumption_record(
+        &mut self,
+        pair: usize,
+        node: usize,
+        peer: usize,
+    ) -> Result<ResumptionRecord, SimError> {
+        let p = self
+            .pairs
+            .get(pair)
+            .ok_or(SimError::UnknownNode("pair".into()))?;
+        let host = self
+            .host(node)
+            .ok_or(SimError::UnknownNode(node.to_string()))?;
+        let peer_host = self
+            .host(peer)
+            .ok_or(SimError::UnknownNode(peer.to_string()))?;
+        let fabric = host.spec.fabrics.first();
+        let id_bytes = sha256(&p.secret);
+        let mut resumption_id = [0u8; RESUMPTION_ID_LEN];
+        // A SHA-256 digest is 32 bytes, longer than a resumption id (16).
+        resumption_id.copy_from_slice(&id_bytes[..RESUMPTION_ID_LEN]);
+        Ok(ResumptionRecord {
+            resumption_id,
+            shared_secret: p.secret.into(),
+            fabric_index: fabric.map_or(paseo_core::fabric::FabricIndex(1), |f| f.index),
+            fabric_id: fabric.map_or(0, |f| f.fabric_id),
+            peer_node_id: peer_host.spec.node_id,
+            peer_cats: Vec::new(),
+            peer_parameters: SessionParameters::default(),
+        })
+    }
+
+    pub(super) fn set_partition(
+        &mut self,
+        from: &str,
+        to: &str,
+        one_way: bool,
+        cut: bool,
+        now: Instant,
+    ) -> Result<(), SimError> {
+        let (f, t) = (self.index(from)?, self.index(to)?);
+        let mut net = self.world.network.borrow_mut();
+        net.set_partitioned(f, t, cut);
+        if !one_way {
+            net.set_partitioned(t, f, cut);
+        }
+        drop(net);
+        let what = match (cut, one_way) {
+            (true, true) => "partitioned (one way)",
+            (true, false) => "partitioned",
+            (false, true) => "healed (one way)",
+            (false, false) => "healed",
+        };
+        self.world.action_line(now, from, to, String::new(), what);
+        Ok(())
+    }
+
+    pub(super) fn crash(&mut self, index: usize, now: Instant) {
+        let Some(host) = self.host(index) else {
+            return;
+        };
+        if !host.up.get() {
+            return;
+        }
+        self.sim.crash(host.name.as_str());
+        host.up.set(false);
+        host.node.borrow_mut().take();
+        host.jobs.set(0);
+        let lost_writes = host.disk.crash(now);
+        let arrivals: Vec<_> = std::mem::take(&mut *host.ingress.borrow_mut())
+            .into_values()
+            .collect();
+        for arrival in arrivals {
+            self.world.net_line(
+                now,
+                arrival.from,
+                host.addr,
+                &arrival.payload,
+                crate::network::DropReason::HostDown,
+            );
+        }
+        let commands: Vec<Command> = host.mailbox.borrow_mut().drain(..).collect();
+        drop(commands);
+        self.world.recorder.borrow_mut().oracles.on_crash(index);
+        for p in self
+            .pairs
+            .iter_mut()
+            .filter(|p| p.a == index || p.b == index)
+        {
+            p.broken = true;
+        }
+        let doomed: Vec<ActionId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.node == Some(index))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in doomed {
+            self.finish(id, now, Outcome::Failed(format!("{} crashed", host.name)));
+        }
+        self.world.action_line(
+            now,
+            &host.name,
+            "-",
+            String::new(),
+            &format!("crashed ({lost_writes} unsynced writes lost)"),
+        );
+    }
+
+    pub(super) fn restart(&mut self, index: usize, now: Instant) {
+        let Some(host) = self.host(index) else {
+            return;
+        };
+        if host.up.get() {
+            self.crash(index, now);
+        }
+        host.restarts.set(host.restarts.get() + 1);
+        host.up.set(true);
+        host.up_since.set(now);
+        self.sim.bounce(host.name.as_str());
+    }
+}
