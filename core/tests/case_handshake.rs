@@ -1507,3 +1507,59 @@ fn wrong_state_messages_are_typed_errors() {
         CaseError::UnexpectedMessage { opcode: 0x32, .. }
     ));
 }
+
+#[test]
+fn responder_draws_only_what_its_path_needs() {
+    // A resumption takes only the new resumption id (16 bytes = 4 ChaCha words) from the
+    // responder's RNG, no ephemeral key; full CASE also takes responderRandom and a key.
+    let f = fabric(43, false);
+    let mut r = rng(44);
+    let device = std::slice::from_ref(&f.device);
+    let first = handshake(
+        &mut r,
+        &f.controller,
+        NodeId(0x2222),
+        None,
+        device,
+        &[],
+        &policy(),
+    )
+    .unwrap();
+    let (_, sigma1) = CaseInitiator::start(
+        &mut r,
+        &f.controller,
+        NodeId(0x2222),
+        sid(INITIATOR_SESSION),
+        params(),
+        Some(&first.initiator.resumption_record()),
+    )
+    .unwrap();
+    let mut responder_rng = rng(45);
+    let reply = CaseResponder::handle_sigma1(
+        &mut responder_rng,
+        &sigma1,
+        device,
+        records(&[first.responder.resumption_record()]),
+        sid(RESPONDER_SESSION),
+        params(),
+    )
+    .unwrap();
+    assert!(matches!(reply, Sigma1Reply::Resume(..)));
+    assert_eq!(responder_rng.get_word_pos(), 4);
+
+    let mut responder_rng = rng(45);
+    let reply = CaseResponder::handle_sigma1(
+        &mut responder_rng,
+        &sigma1,
+        device,
+        no_records,
+        sid(RESPONDER_SESSION),
+        params(),
+    )
+    .unwrap();
+    assert!(matches!(reply, Sigma1Reply::Full(..)));
+    assert!(
+        responder_rng.get_word_pos() > 4 + 8,
+        "random and ephemeral key drawn"
+    );
+}
