@@ -1,13 +1,20 @@
 //! The one error type of the CASE module: every malformed Sigma message or inner structure,
-//! every failed authentication and every misuse of the transcript ends up as one of these.
+//! every failed authentication, every refused peer, every StatusReport that ends a handshake
+//! and every misuse of the transcript or the state machines ends up as one of these.
 
+use crate::cert::ChainError;
+use crate::codec::{DecodeError, GeneralCode, SecureChannelOpcode};
+use crate::fabric::NodeId;
 use crate::session::params::ParamsError;
 use crate::tlv::TlvError;
 
-/// Why CASE bytes could not be decoded, encoded, decrypted or authenticated.
+/// Why a CASE handshake, or CASE bytes, failed.
 ///
-/// Every variant maps to StatusReport(FAILURE, INVALID_PARAMETER) on the wire
-/// (SESSION-LAYER.md §8.4); none carries secret material.
+/// What the peer is told is decided by [`CaseFailure`](super::CaseFailure) (SESSION-LAYER.md
+/// §8.4): NO_SHARED_TRUST_ROOTS for [`CaseError::NoSharedTrustRoots`], nothing for a received
+/// StatusReport ([`CaseError::PeerStatus`]) or a message after the end
+/// ([`CaseError::Finished`]), INVALID_PARAMETER for everything else. No variant carries secret
+/// material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     /// The TLV is malformed, a required field is missing, a field has the wrong type or range,
@@ -77,4 +84,58 @@ pub enum CaseError {
         /// The message that was being added.
         adding: &'static str,
     },
+    /// No fabric of ours matches the Sigma1 destination identifier (§8.2): the responder
+    /// answers NO_SHARED_TRUST_ROOTS.
+    #[error("destination id matches no fabric")]
+    NoSharedTrustRoots,
+    /// The peer's NOC (and ICAC) do not validate against our fabric's root, or name another
+    /// fabric (§9.5).
+    #[error("peer certificate chain: {0}")]
+    InvalidChain(ChainError),
+    /// The responder's NOC names another node than the one the initiator meant to reach
+    /// (§8.3, initiator step 2).
+    #[error("responder NOC is node {found}, expected node {expected}")]
+    UnexpectedPeer {
+        /// The node id the initiator addressed.
+        expected: NodeId,
+        /// The node id in the responder's NOC.
+        found: NodeId,
+    },
+    /// The peer's signature over TBSData2/TBSData3 does not verify with its NOC key.
+    #[error("peer signature over {0} does not verify")]
+    BadSignature(&'static str),
+    /// Our own signature could not be produced (probability ~2^-256 with RFC 6979 nonces).
+    #[error("signing {0} failed")]
+    SignFailed(&'static str),
+    /// The peer sent a StatusReport that ends the handshake (any report other than the final
+    /// SUCCESS / SessionEstablishmentSuccess where that is expected; Q23). BUSY carries the
+    /// minimum wait before a retry with fresh randoms on a new exchange (§5.2, Q12).
+    #[error("peer sent StatusReport {}/{protocol_code:#06x}", general.name())]
+    PeerStatus {
+        /// The general code.
+        general: GeneralCode,
+        /// The protocol code (Secure Channel status when the protocol id is 0).
+        protocol_code: u16,
+        /// The minimum wait of a Secure Channel BUSY report, in ms.
+        busy_wait_ms: Option<u16>,
+    },
+    /// A received StatusReport payload was shorter than its fixed 8 bytes.
+    #[error("malformed StatusReport: {0}")]
+    MalformedStatusReport(DecodeError),
+    /// A message whose opcode the current state does not expect (including a Sigma2_Resume
+    /// when the initiator did not attempt resumption).
+    #[error("unexpected opcode {opcode:#04x} while waiting for {}", expected.name())]
+    UnexpectedMessage {
+        /// The opcode received.
+        opcode: u8,
+        /// The opcode the state waits for.
+        expected: SecureChannelOpcode,
+    },
+    /// A message after the handshake ended (established or failed).
+    #[error("CASE handshake already finished")]
+    Finished,
+    /// A resumption record handed to the initiator belongs to another fabric or peer than the
+    /// handshake it was given for.
+    #[error("resumption record is for another fabric or peer")]
+    ResumptionRecordMismatch,
 }

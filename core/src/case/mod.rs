@@ -8,25 +8,46 @@
 //! - [`messages`]: Sigma1, Sigma2, Sigma3, Sigma2_Resume on the wire.
 //! - [`signed_data`]: TBSData2/3 and TBEData2/3, with NOC and ICAC as opaque bytes.
 //! - [`Transcript`]: the running hash over the exact Sigma payloads.
+//! - [`OperationalCredentials`]: what a node holds per fabric for CASE (fabric identity, root,
+//!   NOC/ICAC, operational key, IPK), validated once.
+//! - [`CaseInitiator`] / [`CaseResponder`]: the handshakes of §8.4 as typed states, one type
+//!   per state, full CASE and resumption (§8.6) with fallback (Q13).
+//! - [`CaseInitiatorState`] / [`CaseResponderState`]: the same handshakes behind one enum each,
+//!   fed `(opcode, payload)` by a node driver; a wrong-state message is a typed error.
 //!
-//! The state machines (§8.4) build on these; certificate-chain validation and the NOC's node
-//! id, fabric id and public key come from the certificate module.
+//! A handshake ends in [`CaseEstablished`] (session ids, fabric, both node ids, peer CATs and
+//! parameters, shared secret and salt, the resumption record to save) or [`CaseFailure`] (the
+//! [`CaseError`] and the StatusReport owed to the peer). Certificate-chain validation comes
+//! from the certificate module.
 
+mod credentials;
+mod dynamic;
 mod error;
 pub mod fabric_keys;
 mod fields;
+mod initiator;
 pub mod key_schedule;
 pub mod messages;
+mod outcome;
+mod responder;
 pub mod signed_data;
+mod steps;
 mod transcript;
 
+pub use credentials::{CredentialParts, CredentialsError, OperationalCredentials, TEST_VENDOR_ID};
+pub use dynamic::{CaseInitiatorState, CaseResponderState, CaseStep};
 pub use error::CaseError;
 pub use fabric_keys::{
     COMPRESSED_FABRIC_ID_LEN, CompressedFabricId, DESTINATION_ID_LEN, DestinationCandidate,
     IPK_LEN, OperationalIpk, destination_id, find_destination,
 };
+pub use initiator::{AwaitSigma2, AwaitStatus, CaseInitiator, InitiatorRandomness};
 pub use key_schedule::SigmaKey;
 pub use messages::{Decoded, ResumptionRequest, Sigma1, Sigma2, Sigma2Resume, Sigma3};
+pub use outcome::{CaseEstablished, CaseFailure, CaseRole, busy_status_payload};
+pub use responder::{
+    AwaitResumeStatus, AwaitSigma3, CaseResponder, ResponderRandomness, Sigma1Reply,
+};
 pub use signed_data::{TbeData2, TbeData3, TbsData};
 pub use transcript::Transcript;
 

@@ -1,0 +1,45 @@
+//! Steps both CASE roles take on the other's certificates and signature (SESSION-LAYER.md
+//! §8.3): validate the peer's chain against our fabric's root, sign our TBSData, verify theirs.
+
+use super::SIGNATURE_LEN;
+use super::credentials::OperationalCredentials;
+use super::error::CaseError;
+use super::signed_data::TbsData;
+use crate::cert::{ChainPolicy, ValidatedPeer};
+use crate::crypto::{P256PublicKey, SigningKeyPair};
+
+/// Validates the peer's NOC (and ICAC) against our fabric's root under `policy`, requiring the
+/// NOC to name our fabric (§8.3 initiator step 2 and responder on Sigma3; §9.5 step 4).
+pub(super) fn validate_peer(
+    credentials: &OperationalCredentials,
+    noc: &[u8],
+    icac: Option<&[u8]>,
+    policy: &ChainPolicy,
+) -> Result<ValidatedPeer, CaseError> {
+    credentials
+        .root()
+        .validate(noc, icac, &policy.with_fabric_id(credentials.fabric_id()))
+        .map_err(CaseError::InvalidChain)
+}
+
+/// Signs the TBS bytes with our operational key (raw r ‖ s). `what` names the structure.
+pub(super) fn sign_tbs(
+    key: &SigningKeyPair,
+    tbs: &TbsData,
+    what: &'static str,
+) -> Result<[u8; SIGNATURE_LEN], CaseError> {
+    key.sign(&tbs.encode()?)
+        .map_err(|_| CaseError::SignFailed(what))
+}
+
+/// Verifies the peer's signature over the TBS bytes we rebuilt from what we saw (the verifier
+/// never uses TBS bytes from the wire, §6.5).
+pub(super) fn verify_tbs(
+    key: &P256PublicKey,
+    tbs: &TbsData,
+    signature: &[u8; SIGNATURE_LEN],
+    what: &'static str,
+) -> Result<(), CaseError> {
+    key.verify(&tbs.encode()?, signature)
+        .map_err(|_| CaseError::BadSignature(what))
+}
