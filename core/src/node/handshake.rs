@@ -10,8 +10,14 @@ use core::time::Duration;
 use std::net::SocketAddr;
 
 use super::{Event, ExchangeCloseReason, Node, NodeError, SendOptions};
+use crate::case::{
+    CaseError, CaseFailure, CaseInitiatorState, CaseResponderState, CaseStep,
+    OperationalCredentials,
+};
+use crate::cert::{ChainPolicy, MatterClock};
 use crate::codec::{ProtocolId, SecureChannelOpcode};
 use crate::exchange::{Exchange, ExchangeId, SessionRef};
+use crate::fabric::{FabricIndex, NodeId};
 use crate::pase::{
     InitiatorStep, PaseError, PaseEstablished, PaseFailure, PaseInitiatorState, PaseResponder,
     PaseResponderState, Passcode, PbkdfParameters, ResponderStep, Verifier, busy_status_payload,
@@ -58,6 +64,9 @@ pub enum HandshakeError {
     /// The PASE state machine failed (wrong passcode, bad message, peer StatusReport …).
     #[error(transparent)]
     Pase(#[from] PaseError),
+    /// The CASE state machine failed (no shared trust root, bad chain or signature …).
+    #[error(transparent)]
+    Case(#[from] CaseError),
     /// The peer is busy with another handshake and asks us to wait before retrying.
     #[error("peer is busy; retry after {wait_ms} ms")]
     Busy {
@@ -75,6 +84,8 @@ pub enum HandshakeError {
 pub(super) enum HandshakeState {
     PaseInitiator(PaseInitiatorState),
     PaseResponder(PaseResponderState),
+    CaseInitiator(CaseInitiatorState),
+    CaseResponder(CaseResponderState),
 }
 
 /// A running handshake, keyed in the node by its exchange.
@@ -89,6 +100,9 @@ impl Handshake {
             HandshakeState::PaseInitiator(_) | HandshakeState::PaseResponder(_) => {
                 HandshakeKind::Pase
             }
+            HandshakeState::CaseInitiator(_) | HandshakeState::CaseResponder(_) => {
+                HandshakeKind::Case
+            }
         }
     }
 }
@@ -98,6 +112,28 @@ impl Handshake {
 pub(super) struct CommissioningWindow {
     responder: PaseResponder,
     failures: u32,
+}
+
+/// How certificates' validity periods are checked during CASE (§9.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertificateTime {
+    /// Check not-before/not-after against the virtual clock, whose origin is this many seconds
+    /// after the Matter epoch (2000-01-01).
+    Strict {
+        /// Matter epoch seconds at `Instant::ZERO`.
+        origin_epoch_s: u32,
+    },
+    /// Do not check validity periods (matter.js behaviour, Q15).
+    Skip,
+}
+
+impl Default for CertificateTime {
+    /// Strict, with the virtual clock starting at 2025-01-01T00:00:00Z.
+    fn default() -> Self {
+        CertificateTime::Strict {
+            origin_epoch_s: 788_918_400,
+        }
+    }
 }
 
 /// What a handshake step produced.
@@ -110,6 +146,16 @@ enum Step {
         session: PaseEstablished,
         status: Option<Vec<u8>>,
     },
+    EstablishedCase {
+        session: Box<crate::case::CaseEstablished>,
+        status: Option<Vec<u8>>,
+    },
+}
+
+/// A failure from either state machine.
+enum Failure {
+    Pase(PaseFailure),
+    Case(CaseFailure),
 }
 
 const HANDSHAKE_SEND: SendOptions = SendOptions {
@@ -183,6 +229,140 @@ impl Node {
             HANDSHAKE_SEND,
         )?;
         Ok(exchange)
+    }
+
+    /// Adds (or replaces, by fabric index) this node's operational credentials for a fabric.
+    pub fn add_fabric(&mut self, credentials: OperationalCredentials) {
+        let index = credentials.fabric_index();
+        self.fabrics.retain(|f| f.fabric_index() != index);
+        self.fabrics.push(credentials);
+        self.fabrics.sort_by_key(|f| f.fabric_index());
+    }
+
+    /// The fabrics this node belongs to, by index.
+    pub fn fabrics(&self) -> &[OperationalCredentials] {
+        &self.fabrics
+    }
+
+    /// Loads the resumption records persisted in the node's store for its current fabrics
+    /// (after a restart, §10.5).
+    pub fn load_resumption_records(&mut self) -> Result<usize, crate::session::ManagerError> {
+        let fabrics: Vec<crate::fabric::Fabric> =
+            self.fabrics.iter().map(|f| f.fabric().clone()).collect();
+        self.sessions.init_from_storage(&fabrics)
+    }
+
+    /// Starts CASE toward `peer_node_id` on `fabric` at `peer`. With a resumption record for
+    /// that peer, Sigma1 asks to resume (§8.6). The outcome arrives as `Event::SessionOpened`
+    /// or `Event::HandshakeFailed` for the returned exchange.
+    pub fn start_case(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        fabric: FabricIndex,
+        peer_node_id: NodeId,
+    ) -> Result<ExchangeId, NodeError> {
+        let credentials = self
+            .fabrics
+            .iter()
+            .find(|f| f.fabric_index() == fabric)
+            .cloned()
+            .ok_or(NodeError::UnknownFabric(fabric))?;
+        let local_session_id = self.sessions.get_next_available_session_id()?;
+        let id = NonZeroU16::new(local_session_id)
+            .ok_or(crate::session::ManagerError::ReservedSessionId)?;
+        let record = self
+            .sessions
+            .find_resumption_record_by_node_id(fabric, peer_node_id)
+            .cloned();
+        let ours = self.advertised_parameters();
+        let (state, payload) = CaseInitiatorState::start(
+            &mut self.rng,
+            &credentials,
+            peer_node_id,
+            id,
+            ours,
+            record.as_ref(),
+        )
+        .map_err(NodeError::Case)?;
+        let ephemeral = self.sessions.random_ephemeral_node_id();
+        self.sessions
+            .create_unsecure_session(now, peer, ephemeral, true);
+        let session = SessionRef::Unsecure(UnsecureSessionKey {
+            peer,
+            initiator_node_id: ephemeral,
+        });
+        let exchange = self.exchanges.allocate(session);
+        self.exchanges
+            .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
+        self.handshakes.insert(
+            exchange,
+            Handshake {
+                state: HandshakeState::CaseInitiator(state),
+                peer,
+            },
+        );
+        self.send_on_exchange(
+            now,
+            exchange,
+            SecureChannelOpcode::Sigma1.as_u8(),
+            &payload,
+            HANDSHAKE_SEND,
+        )?;
+        Ok(exchange)
+    }
+
+    /// An unsolicited Sigma1 on an unsecured session: start a CASE responder (§8.4).
+    pub(super) fn accept_sigma1(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        counter: u32,
+        payload: &[u8],
+    ) {
+        let peer = match exchange.session {
+            SessionRef::Unsecure(key) => key.peer,
+            SessionRef::Secure(_) => return,
+        };
+        self.exchanges
+            .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
+        if let Some(ack) = self
+            .exchanges
+            .get_mut(&exchange)
+            .and_then(|e| e.reliability.owe_ack(counter, now))
+        {
+            self.send_standalone_ack(now, exchange, ack);
+        }
+        let local = match self
+            .sessions
+            .get_next_available_session_id()
+            .map(NonZeroU16::new)
+        {
+            Ok(Some(id)) => id,
+            _ => {
+                let _ = self.close_exchange(now, exchange);
+                return;
+            }
+        };
+        let ours = self.advertised_parameters();
+        self.handshakes.insert(
+            exchange,
+            Handshake {
+                state: HandshakeState::CaseResponder(CaseResponderState::new(local, ours)),
+                peer,
+            },
+        );
+        self.advance_handshake(now, exchange, SecureChannelOpcode::Sigma1.as_u8(), payload);
+    }
+
+    /// The certificate policy at `now`.
+    fn chain_policy(&self, now: Instant) -> ChainPolicy {
+        match self.config.certificate_time {
+            CertificateTime::Strict { origin_epoch_s } => {
+                ChainPolicy::at(MatterClock::new(origin_epoch_s).epoch_seconds(now))
+            }
+            CertificateTime::Skip => ChainPolicy::skip_validity(),
+        }
     }
 
     /// Number of handshakes in progress.
@@ -285,25 +465,42 @@ impl Node {
         opcode: u8,
         payload: &[u8],
     ) {
+        let policy = self.chain_policy(now);
         let Node {
-            handshakes, rng, ..
+            handshakes,
+            rng,
+            fabrics,
+            sessions,
+            ..
         } = self;
         let Some(handshake) = handshakes.get_mut(&exchange) else {
             return;
         };
         let peer = handshake.peer;
-        let result: Result<Step, PaseFailure> = match &mut handshake.state {
-            HandshakeState::PaseInitiator(state) => {
-                state.handle(opcode, payload).map(|step| match step {
+        let case_step = |step: CaseStep| match step {
+            CaseStep::Send { opcode, payload } => Step::Send { opcode, payload },
+            CaseStep::Established {
+                session,
+                status_payload,
+            } => Step::EstablishedCase {
+                session,
+                status: status_payload,
+            },
+        };
+        let result: Result<Step, Failure> = match &mut handshake.state {
+            HandshakeState::PaseInitiator(state) => state
+                .handle(opcode, payload)
+                .map(|step| match step {
                     InitiatorStep::Send { opcode, payload } => Step::Send { opcode, payload },
                     InitiatorStep::Established(session) => Step::EstablishedPase {
                         session,
                         status: None,
                     },
                 })
-            }
-            HandshakeState::PaseResponder(state) => {
-                state.handle(rng, opcode, payload).map(|step| match step {
+                .map_err(Failure::Pase),
+            HandshakeState::PaseResponder(state) => state
+                .handle(rng, opcode, payload)
+                .map(|step| match step {
                     ResponderStep::Send { opcode, payload } => Step::Send { opcode, payload },
                     ResponderStep::Established {
                         session,
@@ -313,6 +510,19 @@ impl Node {
                         status: Some(status_payload),
                     },
                 })
+                .map_err(Failure::Pase),
+            HandshakeState::CaseInitiator(state) => state
+                .handle(opcode, payload, &policy)
+                .map(case_step)
+                .map_err(Failure::Case),
+            HandshakeState::CaseResponder(state) => {
+                let find = |id: &crate::session::ResumptionId| {
+                    sessions.find_resumption_record_by_id(id).cloned()
+                };
+                state
+                    .handle(rng, opcode, payload, fabrics, find, &policy)
+                    .map(case_step)
+                    .map_err(Failure::Case)
             }
         };
         match result {
@@ -354,11 +564,38 @@ impl Node {
                 self.send_status_and_close(now, exchange, status, true);
                 let _ = self.install_secure_session(args);
             }
-            Err(failure) => {
+            Ok(Step::EstablishedCase { session, status }) => {
+                self.handshakes.remove(&exchange);
+                // Full CASE: the responder sends SUCCESS; resumption: the initiator (§8.4).
+                self.send_status_and_close(now, exchange, status, true);
+                let record = session.resumption_record();
+                if self
+                    .install_secure_session(session.session_args(now, Some(peer)))
+                    .is_ok()
+                    && self.sessions.save_resumption_record(record).is_err()
+                {
+                    // A record that cannot be persisted only costs a full CASE next time.
+                    self.stats.store_errors += 1;
+                }
+            }
+            Err(Failure::Pase(failure)) => {
                 let error = self.fail_handshake(now, exchange, failure);
                 self.events.push_back(Event::HandshakeFailed {
                     exchange,
                     kind: HandshakeKind::Pase,
+                    error,
+                });
+            }
+            Err(Failure::Case(failure)) => {
+                self.handshakes.remove(&exchange);
+                self.send_status_and_close(now, exchange, failure.status_report_payload(), true);
+                let error = match failure.busy_wait_ms() {
+                    Some(wait_ms) => HandshakeError::Busy { wait_ms },
+                    None => HandshakeError::Case(failure.error),
+                };
+                self.events.push_back(Event::HandshakeFailed {
+                    exchange,
+                    kind: HandshakeKind::Case,
                     error,
                 });
             }

@@ -24,6 +24,8 @@ enum Unsolicited {
     SessionClosing,
     /// A PBKDFParamRequest on an unsecured session: PASE responder (§7.5).
     PaseRequest,
+    /// A Sigma1 on an unsecured session: CASE responder (§8.4).
+    CaseRequest,
 }
 
 impl Node {
@@ -238,6 +240,12 @@ impl Node {
                     self.release_unsecure_session(session);
                     return RxDecision::Delivered;
                 }
+                Unsolicited::CaseRequest => {
+                    let counter = message.message_counter;
+                    self.accept_sigma1(now, id, counter, &message.payload);
+                    self.release_unsecure_session(session);
+                    return RxDecision::Delivered;
+                }
             }
         }
 
@@ -312,10 +320,10 @@ impl Node {
         };
         if p.protocol() == ProtocolId::SECURE_CHANNEL && secure_session.is_none() {
             // On the unsecured session only establishment requests start exchanges (§4.2).
-            return if p.opcode == SecureChannelOpcode::PbkdfParamRequest.as_u8() {
-                Unsolicited::PaseRequest
-            } else {
-                Unsolicited::Reject
+            return match SecureChannelOpcode::from_u8(p.opcode) {
+                Some(SecureChannelOpcode::PbkdfParamRequest) => Unsolicited::PaseRequest,
+                Some(SecureChannelOpcode::Sigma1) => Unsolicited::CaseRequest,
+                _ => Unsolicited::Reject,
             };
         }
         if p.protocol() == ProtocolId::SECURE_CHANNEL {

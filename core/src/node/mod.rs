@@ -24,7 +24,9 @@ use rand_core::{RngCore, SeedableRng};
 pub use event::{DeliveryError, Diagnostic, Event, ExchangeCloseReason, RxDecision, Transmit};
 #[doc(hidden)]
 pub use faults::NodeFaults;
-pub use handshake::{HandshakeError, HandshakeKind, MAX_PASE_FAILURES, PaseBusyPolicy};
+pub use handshake::{
+    CertificateTime, HandshakeError, HandshakeKind, MAX_PASE_FAILURES, PaseBusyPolicy,
+};
 pub use stats::NodeStats;
 
 use crate::codec::ProtocolId;
@@ -56,6 +58,8 @@ pub struct NodeConfig {
     pub jitter: JitterSource,
     /// Answer to a PBKDFParamRequest while a PASE handshake is running.
     pub pase_busy: PaseBusyPolicy,
+    /// How CASE checks certificate validity periods.
+    pub certificate_time: CertificateTime,
     /// Deliberate protocol violations, for testing the simulator's oracles (all off).
     #[doc(hidden)]
     pub faults: NodeFaults,
@@ -71,6 +75,7 @@ impl Default for NodeConfig {
             secure_counter_start: None,
             jitter: JitterSource::Random,
             pase_busy: PaseBusyPolicy::default(),
+            certificate_time: CertificateTime::default(),
             faults: NodeFaults::default(),
         }
     }
@@ -119,6 +124,12 @@ pub enum NodeError {
     /// The session table refused.
     #[error(transparent)]
     Manager(#[from] ManagerError),
+    /// This node has no credentials for the fabric.
+    #[error("no credentials for fabric {0}")]
+    UnknownFabric(crate::fabric::FabricIndex),
+    /// CASE could not start (e.g. a resumption record for another peer).
+    #[error(transparent)]
+    Case(crate::case::CaseError),
 }
 
 /// One Matter node.
@@ -137,6 +148,8 @@ pub struct Node {
     handshakes: std::collections::BTreeMap<ExchangeId, handshake::Handshake>,
     /// The commissioning window, while open.
     commissioning: Option<handshake::CommissioningWindow>,
+    /// Operational credentials per fabric, ordered by fabric index.
+    fabrics: Vec<crate::case::OperationalCredentials>,
 }
 
 impl Node {
@@ -162,6 +175,7 @@ impl Node {
             stats: NodeStats::default(),
             handshakes: std::collections::BTreeMap::new(),
             commissioning: None,
+            fabrics: Vec::new(),
         }
     }
 

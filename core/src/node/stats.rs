@@ -27,6 +27,8 @@ pub struct NodeStats {
     pub standalone_acks: u64,
     /// Reliable messages that were never acknowledged.
     pub delivery_failures: u64,
+    /// Resumption records that could not be written to the store.
+    pub store_errors: u64,
 }
 
 impl NodeStats {
