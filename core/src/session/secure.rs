@@ -369,13 +369,32 @@ impl SecureSession {
     /// Decrypts a datagram for this session without changing any state (no counter commit,
     /// no activity): for trace recorders and oracles that look inside traffic from outside.
     pub fn inspect(&self, datagram: &Message<'_>) -> Result<DecodedMessage, SessionError> {
+        let plaintext = self.open(datagram)?;
+        let counter = datagram.header.message_counter;
+        let duplicate = self.reception.check(counter) == CounterVerdict::Duplicate;
+        Ok(DecodedMessage::from_plaintext(
+            self.id,
+            &datagram.header,
+            plaintext,
+            duplicate,
+        )?)
+    }
+
+    /// Checks that `datagram` is for this session and decrypts it; changes no state.
+    /// Authentication failure is `Undecryptable`: the caller drops the datagram silently (no
+    /// ack, no counter or activity update, §1.4).
+    fn open(&self, datagram: &Message<'_>) -> Result<Vec<u8>, SessionError> {
         let header = &datagram.header;
+        if header.session_id == 0 {
+            return Err(SessionError::NotSecure);
+        }
         if header.session_id != self.id {
             return Err(SessionError::WrongSession {
                 expected: self.id,
                 got: header.session_id,
             });
         }
+        check_unicast_flags(header)?;
         let nonce = message_nonce(
             header.security_flags(),
             header.message_counter,
@@ -386,10 +405,7 @@ impl SecureSession {
             .decrypt
             .decrypt_in_place(&nonce, datagram.header_bytes, &mut plaintext)
             .map_err(|_| SessionError::Undecryptable)?;
-        let duplicate = self.reception.check(header.message_counter) == CounterVerdict::Duplicate;
-        Ok(DecodedMessage::from_plaintext(
-            self.id, header, plaintext, duplicate,
-        )?)
+        Ok(plaintext)
     }
 }
 
@@ -455,31 +471,11 @@ impl Session for SecureSession {
         now: Instant,
         datagram: &Message<'_>,
     ) -> Result<DecodedMessage, SessionError> {
-        let header = &datagram.header;
         if self.state == SessionState::Closed {
             return Err(SessionError::Closed);
         }
-        if header.session_id == 0 {
-            return Err(SessionError::NotSecure);
-        }
-        if header.session_id != self.id {
-            return Err(SessionError::WrongSession {
-                expected: self.id,
-                got: header.session_id,
-            });
-        }
-        check_unicast_flags(header)?;
-        let nonce = message_nonce(
-            header.security_flags(),
-            header.message_counter,
-            self.nonce_node_id(self.peer_node_id),
-        );
-        let mut plaintext = datagram.payload.to_vec();
-        // Authentication failure: drop silently, no ack, no counter or activity update (§1.4).
-        self.keys
-            .decrypt
-            .decrypt_in_place(&nonce, datagram.header_bytes, &mut plaintext)
-            .map_err(|_| SessionError::Undecryptable)?;
+        let plaintext = self.open(datagram)?;
+        let header = &datagram.header;
         let duplicate = match self.reception.check(header.message_counter) {
             CounterVerdict::New => self.reception.commit(header.message_counter).is_err(),
             CounterVerdict::Duplicate => true,
