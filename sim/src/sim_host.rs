@@ -351,6 +351,13 @@ impl Hooks for SimHooks {
             decision: what,
             wire: None,
         });
+        if let Event::SessionClosed { session_id, .. } = event {
+            self.world
+                .recorder
+                .borrow_mut()
+                .closed
+                .push((self.host.index, *session_id));
+        }
         self.world.recorder.borrow_mut().oracles.on_event(
             now,
             self.host.index,

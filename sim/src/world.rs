@@ -130,6 +130,8 @@ pub(crate) struct Recorder {
     pub oracles: Oracles,
     /// Outcomes not yet collected by the driver.
     pub outcomes: Vec<(ActionId, Instant, Outcome)>,
+    /// Sessions reported closed (node index, local id), not yet collected by the driver.
+    pub closed: Vec<(usize, u16)>,
 }
 
 /// Everything the hosts and the driver share.

@@ -59,8 +59,18 @@ impl Simulation {
         }
     }
 
-    /// Moves outcomes reported by hosts into the action records.
+    /// Moves outcomes reported by hosts into the action records, and forgets pairs one of
+    /// whose ends reported its session closed (by the peer, eviction, counter exhaustion):
+    /// they are no longer expected to exist, nor probed in the liveness phase.
     pub(super) fn collect_outcomes(&mut self) {
+        let closed: Vec<(usize, u16)> = self.world.recorder.borrow_mut().closed.drain(..).collect();
+        for (node, id) in closed {
+            for p in self.pairs.iter_mut().filter(|p| p.established) {
+                if (p.a == node && p.a_id == id) || (p.b == node && p.b_id == id) {
+                    p.closed = true;
+                }
+            }
+        }
         let outcomes: Vec<_> = self
             .world
             .recorder
@@ -228,6 +238,29 @@ impl Simulation {
             .map(|(i, _)| i)
     }
 
+    /// The newest session in `node`'s own table whose peer is `peer` (of `kind`, if given):
+    /// one the driver no longer tracks, e.g. the stale end of a session whose CloseSession
+    /// was lost.
+    pub(super) fn table_session(
+        &self,
+        node: usize,
+        peer: usize,
+        kind: Option<SessionKind>,
+    ) -> Option<u16> {
+        use paseo_core::session::Session as _;
+        let peer_addr = self.host(peer)?.addr;
+        self.host(node)?
+            .with_node(|n| {
+                n.sessions()
+                    .sessions()
+                    .filter(|s| s.context().peer_address == Some(peer_addr))
+                    .filter(|s| kind.is_none_or(|k| s.is_pase() == (k == SessionKind::Pase)))
+                    .max_by_key(|s| (s.context().created_at, s.id()))
+                    .map(|s| s.id())
+            })
+            .flatten()
+    }
+
     pub(super) fn local_id(&self, pair: usize, node: usize) -> Option<u16> {
         let p = self.pairs.get(pair)?;
         if p.a == node {
@@ -262,6 +295,7 @@ impl Simulation {
                 let Some(session_id) = self
                     .find_pair_of(fi, ti, kind)
                     .and_then(|p| self.local_id(p, fi))
+                    .or_else(|| self.table_session(fi, ti, kind))
                 else {
                     return Ok(Some(Outcome::Failed(format!("no session {from} <-> {to}"))));
                 };
