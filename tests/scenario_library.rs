@@ -66,7 +66,12 @@ fn the_same_seed_gives_the_same_trace_and_another_seed_another() {
         };
         let first = hash(s.seed);
         assert_eq!(first, hash(s.seed), "{} is not deterministic", s.name);
-        assert_ne!(first, hash(s.seed + 1), "{}: the seed changes nothing", s.name);
+        assert_ne!(
+            first,
+            hash(s.seed + 1),
+            "{}: the seed changes nothing",
+            s.name
+        );
     }
 }
 
@@ -77,7 +82,10 @@ fn fifty_seeds_of_every_scenario_keep_oracles_and_expectations() {
     assert_eq!(results.len() as u64, scenarios.len() as u64 * SWEEP_SEEDS);
     let summary = sweep::summary(&scenarios, &(0..SWEEP_SEEDS), &results);
     assert_eq!(sweep::exit_code(&results), run::EXIT_PASS, "{summary}");
-    assert!(results.iter().all(|r| r.verdict == Verdict::Pass), "{summary}");
+    assert!(
+        results.iter().all(|r| r.verdict == Verdict::Pass),
+        "{summary}"
+    );
 }
 
 #[test]

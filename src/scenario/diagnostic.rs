@@ -142,8 +142,13 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
+        // Ties go to the longer common prefix (`pear` is `pair`, not `heal`), then by name.
+        .min_by_key(|(d, c)| (*d, std::cmp::Reverse(common_prefix(word, c)), *c))
         .map(|(_, c)| c)
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 /// "did you mean `x`?" when something is close.
