@@ -160,11 +160,11 @@ fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Ou
             (&outputs.mermaid, report.trace.mermaid().into_bytes()),
         ];
         for (path, bytes) in writes {
-            if let Some(path) = path {
-                if let Err(e) = std::fs::write(path, bytes) {
-                    eprintln!("paseo: cannot write {}: {e}", path.display());
-                    return EXIT_INTERNAL;
-                }
+            if let Some(path) = path
+                && let Err(e) = std::fs::write(path, bytes)
+            {
+                eprintln!("paseo: cannot write {}: {e}", path.display());
+                return EXIT_INTERNAL;
             }
         }
     }

@@ -53,14 +53,14 @@ pub fn text(scenario: &Scenario, run: &Run, detail: Detail) -> String {
             );
         }
     }
-    if let Some(report) = &run.report {
-        if !report.violations.is_empty() {
-            let _ = writeln!(out, "\n-- oracle violations");
-            for v in &report.violations {
-                let _ = writeln!(out, "{v}");
-                if let Some(d) = &v.datagram {
-                    let _ = writeln!(out, "  datagram {d}");
-                }
+    if let Some(report) = &run.report
+        && !report.violations.is_empty()
+    {
+        let _ = writeln!(out, "\n-- oracle violations");
+        for v in &report.violations {
+            let _ = writeln!(out, "{v}");
+            if let Some(d) = &v.datagram {
+                let _ = writeln!(out, "  datagram {d}");
             }
         }
     }

@@ -183,13 +183,13 @@ pub fn explain_parse_error(message: &str) -> (String, Option<String>) {
             ),
         );
     }
-    if let Some(kind) = message.strip_prefix("invalid ") {
-        if kind.starts_with('u') || kind.starts_with('i') {
-            return (
-                format!("expected a whole number ({kind})"),
-                Some("numbers here are whole and not negative".to_owned()),
-            );
-        }
+    if let Some(kind) = message.strip_prefix("invalid ")
+        && (kind.starts_with('u') || kind.starts_with('i'))
+    {
+        return (
+            format!("expected a whole number ({kind})"),
+            Some("numbers here are whole and not negative".to_owned()),
+        );
     }
     if let Some(field) = message.strip_prefix("missing field") {
         return (format!("missing key {}", field.trim()), None);

@@ -151,14 +151,14 @@ pub fn plan(path: &str, file: File) -> Result<Scenario, Vec<Diagnostic>> {
             );
         }
     }
-    if let Some(at) = p.needs_case {
-        if !requires.iter().any(|r| r == "case") {
-            p.error(
-                &at,
-                "this needs CASE, which the scenario does not require",
-                Some("add `requires: [case]` to the header".to_owned()),
-            );
-        }
+    if let Some(at) = p.needs_case
+        && !requires.iter().any(|r| r == "case")
+    {
+        p.error(
+            &at,
+            "this needs CASE, which the scenario does not require",
+            Some("add `requires: [case]` to the header".to_owned()),
+        );
     }
     if !p.errors.is_empty() {
         p.errors.sort_by_key(|d| (d.line, d.column));

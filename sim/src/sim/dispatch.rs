@@ -171,21 +171,21 @@ impl Simulation {
     }
 
     pub(super) fn close_record(&mut self, id: ActionId, at: Instant, outcome: Outcome) {
-        if self.probes.contains(&id) {
-            if let Outcome::Failed(why) = &outcome {
-                let action = self
-                    .records
-                    .get(&id)
-                    .map(|r| r.action.clone())
-                    .unwrap_or_default();
-                self.violate(
-                    OracleKind::Liveness,
-                    at,
-                    "sim",
-                    format!("liveness probe failed: {action}: {why}"),
-                    None,
-                );
-            }
+        if self.probes.contains(&id)
+            && let Outcome::Failed(why) = &outcome
+        {
+            let action = self
+                .records
+                .get(&id)
+                .map(|r| r.action.clone())
+                .unwrap_or_default();
+            self.violate(
+                OracleKind::Liveness,
+                at,
+                "sim",
+                format!("liveness probe failed: {action}: {why}"),
+                None,
+            );
         }
         let failure = match &outcome {
             Outcome::Failed(why) => Some(why.clone()),
