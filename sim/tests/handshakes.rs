@@ -164,3 +164,40 @@ fn a_sequence_stops_at_its_first_failure() {
     );
     assert!(report.outcome_of("never").is_none());
 }
+
+#[test]
+fn fabric_actions_wait_for_case_in_the_node() {
+    let mut sim = setup("fabric_actions_wait_for_case_in_the_node");
+    sim.add_fabric(1, true).unwrap();
+    assert!(
+        sim.add_fabric(1, false).is_err(),
+        "a fabric index is used once"
+    );
+    assert!(sim.add_fabric(0, false).is_err(), "index 0 is reserved");
+    let join = sim.then(Action::JoinFabric {
+        node: "ctrl".into(),
+        fabric: 1,
+    });
+    let case = sim.then(Action::Case {
+        initiator: "ctrl".into(),
+        responder: "dev".into(),
+        fabric: 1,
+    });
+    let report = common::run_ok(&mut sim, common::options(Duration::from_secs(5)));
+    if paseo_sim::CASE_IN_NODE {
+        assert!(
+            report.actions[&join]
+                .outcome
+                .as_ref()
+                .is_some_and(Outcome::is_ok)
+        );
+    } else {
+        for id in [join, case] {
+            assert_eq!(
+                report.actions[&id].outcome,
+                Some(Outcome::Failed(paseo_sim::CASE_MISSING.into()))
+            );
+        }
+        assert_eq!(Simulation::capabilities(), &["pase"]);
+    }
+}
