@@ -145,15 +145,14 @@ fn run(seed: u64, initiator_passcode: u32, mut tamper: impl FnMut(Msg, &mut Vec<
             }
             Err(failure) => {
                 assert!(initiator.is_finished());
-                if let Some(status) = failure.status_report_payload() {
-                    if round < 2 {
-                        // The responder waits for the next message; it gets the report.
-                        let got =
-                            responder_state.handle(&mut rng, Op::StatusReport.as_u8(), &status);
-                        let err = got.expect_err("responder accepted a failure report");
-                        assert_eq!(err.status_report, None, "no answer to a StatusReport");
-                        responder_outcome = Some(Err(err));
-                    }
+                if let Some(status) = failure.status_report_payload()
+                    && round < 2
+                {
+                    // The responder waits for the next message; it gets the report.
+                    let got = responder_state.handle(&mut rng, Op::StatusReport.as_u8(), &status);
+                    let err = got.expect_err("responder accepted a failure report");
+                    assert_eq!(err.status_report, None, "no answer to a StatusReport");
+                    responder_outcome = Some(Err(err));
                 }
                 return Outcome {
                     initiator: Err(failure),

@@ -95,6 +95,27 @@ pub enum Command {
         /// Wait for running exchanges first.
         after_exchange: bool,
     },
+    /// Start PASE toward `peer` with `passcode`; the outcome is the session the handshake
+    /// opens ([`Outcome::Established`]) or its failure.
+    StartPase {
+        /// The action.
+        action: ActionId,
+        /// The device's address.
+        peer: SocketAddr,
+        /// The passcode tried.
+        passcode: u32,
+    },
+    /// Start CASE toward `peer` on `fabric` (resuming when a record for the peer exists).
+    StartCase {
+        /// The action.
+        action: ActionId,
+        /// The responder's address.
+        peer: SocketAddr,
+        /// Our fabric.
+        fabric: FabricIndex,
+        /// The responder's operational node id.
+        peer_node_id: NodeId,
+    },
     /// Save a resumption record through the session manager (it persists it to the store).
     SaveResumptionRecord {
         /// The action.
@@ -117,11 +138,30 @@ pub enum Outcome {
         /// Messages sent.
         sent: u32,
     },
+    /// A handshake opened a session.
+    Established {
+        /// Our session id.
+        session_id: u16,
+        /// The peer's session id.
+        peer_session_id: u16,
+        /// PASE rather than CASE.
+        is_pase: bool,
+        /// Resumed CASE.
+        is_resumption: bool,
+    },
     /// It could not be done (or stopped part way).
     Failed(String),
 }
 
 impl Outcome {
+    /// "ok", or "failed: why" (for messages).
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Failed(why) => format!("failed: {why}"),
+            _ => "ok".to_owned(),
+        }
+    }
+
     /// Whether it succeeded.
     pub fn is_ok(&self) -> bool {
         !matches!(self, Outcome::Failed(_))

@@ -18,6 +18,8 @@ use std::rc::Rc;
 use paseo_core::codec::{InteractionModelOpcode, ProtocolId};
 use paseo_core::exchange::ExchangeId;
 use paseo_core::node::{Diagnostic, Event, Node, RxDecision, SendOptions, Transmit};
+use paseo_core::pase::Passcode;
+use paseo_core::session::Session;
 use paseo_core::time::Instant;
 
 use crate::command::{ActionId, Command, Outcome};
@@ -109,12 +111,46 @@ struct Job {
 pub struct App {
     jobs: BTreeMap<ExchangeId, Job>,
     closes: BTreeMap<u16, ActionId>,
+    /// Handshakes we initiated, by their exchange.
+    handshakes: BTreeMap<ExchangeId, HandshakeJob>,
+}
+
+/// A handshake started for an action.
+#[derive(Debug)]
+struct HandshakeJob {
+    action: ActionId,
+    peer: SocketAddr,
+    is_pase: bool,
 }
 
 impl App {
-    /// Exchange jobs still running.
+    /// Exchange jobs, closes and handshakes still running.
     pub fn running_jobs(&self) -> usize {
-        self.jobs.len() + self.closes.len()
+        self.jobs.len() + self.closes.len() + self.handshakes.len()
+    }
+
+    fn start_handshake<H: Hooks>(
+        &mut self,
+        now: Instant,
+        hooks: &mut H,
+        action: ActionId,
+        peer: SocketAddr,
+        is_pase: bool,
+        started: Result<ExchangeId, String>,
+    ) {
+        match started {
+            Ok(exchange) => {
+                self.handshakes.insert(
+                    exchange,
+                    HandshakeJob {
+                        action,
+                        peer,
+                        is_pase,
+                    },
+                );
+            }
+            Err(why) => hooks.outcome(now, action, Outcome::Failed(why)),
+        }
     }
 
     fn execute<H: Hooks>(&mut self, now: Instant, node: &mut Node, hooks: &mut H, cmd: Command) {
@@ -168,6 +204,26 @@ impl App {
                 }
                 Err(e) => hooks.outcome(now, action, Outcome::Failed(e.to_string())),
             },
+            Command::StartPase {
+                action,
+                peer,
+                passcode,
+            } => {
+                let started = Passcode::new(passcode)
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| node.start_pase(now, peer, p).map_err(|e| e.to_string()));
+                self.start_handshake(now, hooks, action, peer, true, started);
+            }
+            Command::StartCase {
+                action,
+                peer,
+                fabric,
+                peer_node_id,
+            } => {
+                let started =
+                    crate::sim::case_glue::start_case(node, now, peer, fabric, peer_node_id);
+                self.start_handshake(now, hooks, action, peer, false, started);
+            }
             Command::SaveResumptionRecord { action, record } => {
                 let outcome = match node.sessions_mut().save_resumption_record(*record) {
                     Ok(()) => Outcome::Done,
@@ -281,6 +337,43 @@ impl App {
             Event::SessionClosed { session_id, .. } => {
                 if let Some(action) = self.closes.remove(session_id) {
                     hooks.outcome(now, action, Outcome::Done);
+                }
+            }
+            Event::SessionOpened {
+                session_id,
+                is_pase,
+                is_resumption,
+            } => {
+                let Some((peer, peer_session_id)) = node
+                    .sessions()
+                    .get_session(*session_id)
+                    .map(|s| (s.context().peer_address, s.peer_session_id()))
+                else {
+                    return;
+                };
+                let job = self
+                    .handshakes
+                    .iter()
+                    .find(|(_, j)| Some(j.peer) == peer && j.is_pase == *is_pase)
+                    .map(|(x, _)| *x);
+                if let Some(job) = job.and_then(|x| self.handshakes.remove(&x)) {
+                    let outcome = Outcome::Established {
+                        session_id: *session_id,
+                        peer_session_id,
+                        is_pase: *is_pase,
+                        is_resumption: *is_resumption,
+                    };
+                    hooks.outcome(now, job.action, outcome);
+                }
+            }
+            Event::HandshakeFailed {
+                exchange,
+                kind,
+                error,
+            } => {
+                if let Some(job) = self.handshakes.remove(exchange) {
+                    let why = format!("{kind:?} handshake failed: {error}");
+                    hooks.outcome(now, job.action, Outcome::Failed(why));
                 }
             }
             _ => {}

@@ -28,7 +28,7 @@ pub use command::{ActionId, Outcome};
 pub use network::Impairments;
 pub use oracle::{OracleKind, Violation};
 pub use sim::{
-    Action, ActionRecord, EndReason, MATTER_PORT, RunOptions, RunReport, SimConfig, SimError,
-    Simulation,
+    Action, ActionRecord, CASE_IN_NODE, CASE_MISSING, CountRange, DatagramCounter, EndReason,
+    EventKind, Expectation, MATTER_PORT, RunOptions, RunReport, SimConfig, SimError, Simulation,
 };
-pub use world::NodeSpec;
+pub use world::{Commissioning, NodeSpec};

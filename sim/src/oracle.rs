@@ -205,16 +205,16 @@ impl Oracles {
             ),
             Some(_) => {}
             None => {
-                if let Some(&last) = self.last_counter.get(&key) {
-                    if counter <= last {
-                        self.violate(
-                            OracleKind::CounterRegression,
-                            at,
-                            name,
-                            format!("counter {counter} after {last} on session {session_id}"),
-                            Some(&transmit.payload),
-                        );
-                    }
+                if let Some(&last) = self.last_counter.get(&key)
+                    && counter <= last
+                {
+                    self.violate(
+                        OracleKind::CounterRegression,
+                        at,
+                        name,
+                        format!("counter {counter} after {last} on session {session_id}"),
+                        Some(&transmit.payload),
+                    );
                 }
                 self.wire.insert((key, counter), digest);
                 self.last_counter.insert(key, counter);

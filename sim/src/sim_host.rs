@@ -15,8 +15,11 @@ use crate::host::{APP_PROTOCOL, Hooks, NodeLoop, message_tag};
 use crate::io::{Clock, SimSocket, TurmoilClock};
 use crate::oracle::secure_session_of;
 use crate::seed;
+use crate::sim::case_glue;
 use crate::trace::{HeaderSummary, RecordKind, TraceRecord, WireDatagram, summarize};
+use crate::world::Commissioning;
 use crate::world::{HostState, World};
+use paseo_core::pase::{Passcode, PbkdfParameters, Verifier};
 
 /// The host software turmoil runs (again after each restart): a fresh node on the surviving
 /// disk, then the node loop until the host is crashed.
@@ -32,7 +35,32 @@ pub(crate) async fn run_host(world: Rc<World>, host: Rc<HostState>) -> turmoil::
         Box::new(host.disk.clone()),
     );
     node.register_protocol(APP_PROTOCOL);
-    let loaded = node.sessions_mut().init_from_storage(&host.spec.fabrics);
+    let mut fabrics = host.spec.fabrics.clone();
+    for creds in host.joined.borrow().iter() {
+        fabrics.push(creds.fabric().clone());
+        if let Err(e) = case_glue::add_fabric(&mut node, creds) {
+            world.action_line(
+                now,
+                &host.name,
+                "-",
+                String::new(),
+                &format!("fabric not restored: {e}"),
+            );
+        }
+    }
+    if let Some(setup) = &host.spec.commissioning {
+        match commissioning_window(setup) {
+            Ok((verifier, pbkdf)) => node.open_commissioning_window(verifier, pbkdf),
+            Err(e) => world.action_line(
+                now,
+                &host.name,
+                "-",
+                String::new(),
+                &format!("no commissioning window: {e}"),
+            ),
+        }
+    }
+    let loaded = node.sessions_mut().init_from_storage(&fabrics);
     let what = match (&loaded, restarts) {
         (Ok(n), 0) => format!("started ({n} resumption records loaded)"),
         (Ok(n), r) => format!("restarted #{r} ({n} resumption records loaded)"),
@@ -49,6 +77,14 @@ pub(crate) async fn run_host(world: Rc<World>, host: Rc<HostState>) -> turmoil::
     Ok(())
 }
 
+/// The verifier and PBKDF parameters of a device's commissioning window.
+fn commissioning_window(setup: &Commissioning) -> Result<(Verifier, PbkdfParameters), String> {
+    let pbkdf = PbkdfParameters::new(setup.iterations, &setup.salt).map_err(|e| e.to_string())?;
+    let passcode = Passcode::new(setup.passcode).map_err(|e| e.to_string())?;
+    let verifier = Verifier::from_passcode(&passcode, &pbkdf).map_err(|e| e.to_string())?;
+    Ok((verifier, pbkdf))
+}
+
 /// The simulator's [`Hooks`]: trace every datagram and event, check the oracles, report
 /// outcomes.
 struct SimHooks {
@@ -63,9 +99,12 @@ impl SimHooks {
         node: &Node,
         exchange: &paseo_core::exchange::ExchangeId,
     ) -> (String, String) {
-        let peer = secure_session_of(exchange)
-            .and_then(|sid| self.peer_addr(node, sid))
-            .map_or_else(|| "-".to_owned(), |a| self.world.name_of(a));
+        let addr = match exchange.session {
+            // Handshakes run on unsecured sessions, keyed by the peer's address.
+            paseo_core::exchange::SessionRef::Unsecure(key) => Some(key.peer),
+            _ => secure_session_of(exchange).and_then(|sid| self.peer_addr(node, sid)),
+        };
+        let peer = addr.map_or_else(|| "-".to_owned(), |a| self.world.name_of(a));
         (peer, exchange.to_string())
     }
 
@@ -312,6 +351,13 @@ impl Hooks for SimHooks {
             decision: what,
             wire: None,
         });
+        if let Event::SessionClosed { session_id, .. } = event {
+            self.world
+                .recorder
+                .borrow_mut()
+                .closed
+                .push((self.host.index, *session_id));
+        }
         self.world.recorder.borrow_mut().oracles.on_event(
             now,
             self.host.index,

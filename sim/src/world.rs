@@ -28,6 +28,33 @@ pub struct NodeSpec {
     pub fabrics: Vec<Fabric>,
     /// Disk writes become durable this long after they are made (`None`: only on sync).
     pub sync_delay: Option<std::time::Duration>,
+    /// A commissioning window opened at every start (a device waiting to be commissioned).
+    pub commissioning: Option<Commissioning>,
+}
+
+/// What a commissionable device answers PASE with (SESSION-LAYER.md §7.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commissioning {
+    /// Its setup passcode.
+    pub passcode: u32,
+    /// Its discriminator (12 bits; announced in discovery, shown in traces).
+    pub discriminator: u16,
+    /// PBKDF2 iterations (1000..=100000).
+    pub iterations: u32,
+    /// PBKDF2 salt (16..=32 bytes).
+    pub salt: Vec<u8>,
+}
+
+impl Commissioning {
+    /// Passcode `passcode`, discriminator 3840, 1000 iterations, a fixed 32-byte salt.
+    pub fn with_passcode(passcode: u32) -> Self {
+        Commissioning {
+            passcode,
+            discriminator: 3840,
+            iterations: 1000,
+            salt: b"paseo-sim commissioning salt 32B".to_vec(),
+        }
+    }
 }
 
 impl NodeSpec {
@@ -45,6 +72,7 @@ impl NodeSpec {
                 root_vendor_id: 0xFFF1,
             }],
             sync_delay: Some(std::time::Duration::from_millis(100)),
+            commissioning: None,
         }
     }
 }
@@ -75,6 +103,8 @@ pub(crate) struct HostState {
     pub restarts: Cell<u32>,
     /// Application commands still running on the node.
     pub jobs: Cell<usize>,
+    /// Fabrics joined during the run (kept across restarts, as a device keeps its NOC).
+    pub joined: RefCell<Vec<crate::sim::case_glue::Credentials>>,
 }
 
 impl HostState {
@@ -100,6 +130,8 @@ pub(crate) struct Recorder {
     pub oracles: Oracles,
     /// Outcomes not yet collected by the driver.
     pub outcomes: Vec<(ActionId, Instant, Outcome)>,
+    /// Sessions reported closed (node index, local id), not yet collected by the driver.
+    pub closed: Vec<(usize, u16)>,
 }
 
 /// Everything the hosts and the driver share.

@@ -34,10 +34,10 @@ impl Node {
         if !self.config.faults.reuse_counter {
             return;
         }
-        if let SessionRef::Secure(id) = session {
-            if let Some(s) = self.sessions.get_session_mut(id) {
-                s.reuse_last_counter_for_fault();
-            }
+        if let SessionRef::Secure(id) = session
+            && let Some(s) = self.sessions.get_session_mut(id)
+        {
+            s.reuse_last_counter_for_fault();
         }
     }
 

@@ -611,12 +611,12 @@ impl Node {
         failure: PaseFailure,
     ) -> HandshakeError {
         let handshake = self.handshakes.remove(&exchange);
-        if let Some(HandshakeState::PaseResponder(_)) = handshake.map(|h| h.state) {
-            if let Some(window) = self.commissioning.as_mut() {
-                window.failures += 1;
-                if window.failures >= MAX_PASE_FAILURES {
-                    self.commissioning = None;
-                }
+        if let Some(HandshakeState::PaseResponder(_)) = handshake.map(|h| h.state)
+            && let Some(window) = self.commissioning.as_mut()
+        {
+            window.failures += 1;
+            if window.failures >= MAX_PASE_FAILURES {
+                self.commissioning = None;
             }
         }
         self.send_status_and_close(now, exchange, failure.status_report_payload(), true);

@@ -397,11 +397,11 @@ impl Node {
 
     /// Drops an unsecured session once no exchange uses it (its establishment ended, §10.7).
     fn release_unsecure_session(&mut self, session: SessionRef) {
-        if let SessionRef::Unsecure(key) = session {
-            if self.exchanges.on_session(session).is_empty() {
-                self.sessions
-                    .remove_unsecure_session(key.peer, key.initiator_node_id);
-            }
+        if let SessionRef::Unsecure(key) = session
+            && self.exchanges.on_session(session).is_empty()
+        {
+            self.sessions
+                .remove_unsecure_session(key.peer, key.initiator_node_id);
         }
     }
 
@@ -438,16 +438,16 @@ impl Node {
         exchange_id: u16,
         retransmission: u8,
     ) {
-        if self.config.diagnostics {
-            if let Ok((header, _)) = crate::codec::MessageHeader::decode(&payload) {
-                self.diagnostics.push_back(Diagnostic::Sent {
-                    to: destination,
-                    session_id: header.session_id,
-                    message_counter: header.message_counter,
-                    exchange_id,
-                    retransmission,
-                });
-            }
+        if self.config.diagnostics
+            && let Ok((header, _)) = crate::codec::MessageHeader::decode(&payload)
+        {
+            self.diagnostics.push_back(Diagnostic::Sent {
+                to: destination,
+                session_id: header.session_id,
+                message_counter: header.message_counter,
+                exchange_id,
+                retransmission,
+            });
         }
         self.stats.datagrams_sent += 1;
         if retransmission > 0 {

@@ -359,10 +359,10 @@ impl SecureSession {
     /// of the last one again, i.e. reuses a (key, nonce) pair. Never called otherwise.
     #[doc(hidden)]
     pub(crate) fn reuse_last_counter_for_fault(&mut self) {
-        if let Some(last) = self.counter.current() {
-            if let Ok(counter) = MessageCounter::with_initial(self.counter.kind(), last) {
-                self.counter = counter;
-            }
+        if let Some(last) = self.counter.current()
+            && let Ok(counter) = MessageCounter::with_initial(self.counter.kind(), last)
+        {
+            self.counter = counter;
         }
     }
 

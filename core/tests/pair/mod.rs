@@ -229,11 +229,12 @@ impl Pair {
             }
             while let Some(e) = self.node(side).poll_event() {
                 moved = true;
-                if let Event::Message { exchange, .. } = &e {
-                    if self.auto_close_responders && !exchange.we_initiated {
-                        let now = self.now;
-                        let _ = self.node(side).close_exchange(now, *exchange);
-                    }
+                if let Event::Message { exchange, .. } = &e
+                    && self.auto_close_responders
+                    && !exchange.we_initiated
+                {
+                    let now = self.now;
+                    let _ = self.node(side).close_exchange(now, *exchange);
                 }
                 self.events.push((self.now, side, e));
             }

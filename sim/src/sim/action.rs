@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use paseo_core::session::SessionKind;
 
+use super::expect::Expectation;
 use crate::network::Impairments;
 
 /// Something a scenario does. Nodes are named.
@@ -19,8 +20,8 @@ pub enum Action {
         /// PASE or CASE.
         kind: SessionKind,
     },
-    /// `from` opens an exchange on its latest session with `to` and sends `messages` tagged
-    /// messages, reliable ones one at a time, then closes the exchange.
+    /// `from` opens an exchange on its latest session with `to` (of `kind`, if given) and
+    /// sends `messages` tagged messages, reliable ones one at a time, then closes the exchange.
     Exchange {
         /// Sender.
         from: String,
@@ -30,8 +31,10 @@ pub enum Action {
         messages: u32,
         /// With MRP.
         reliable: bool,
+        /// Only a session of this kind (`None`: the latest of any kind).
+        kind: Option<SessionKind>,
     },
-    /// `node` closes its latest session with `peer` (§4.4).
+    /// `node` closes its latest session with `peer` (of `kind`, if given) (§4.4).
     CloseSession {
         /// Who closes.
         node: String,
@@ -41,6 +44,68 @@ pub enum Action {
         send_close: bool,
         /// Let running exchanges finish first.
         after_exchange: bool,
+        /// Only a session of this kind (`None`: the latest of any kind).
+        kind: Option<SessionKind>,
+    },
+    /// PASE (§7.5): `commissioner` starts the handshake toward `device`, whose commissioning
+    /// window ([`crate::NodeSpec::commissioning`]) answers. Done when the commissioner's
+    /// session is open ([`crate::Outcome::Established`]); fails with the handshake's error.
+    Pair {
+        /// Initiator.
+        commissioner: String,
+        /// Responder (must have a commissioning window).
+        device: String,
+        /// The passcode tried; `None`: the device's own.
+        passcode: Option<u32>,
+    },
+    /// `node` joins the fabric (receives an operational certificate minted by the fabric's
+    /// test CA, out of band). Kept across restarts, as a device keeps its NOC.
+    JoinFabric {
+        /// Which node.
+        node: String,
+        /// Which fabric (added with [`crate::Simulation::add_fabric`]).
+        fabric: u8,
+    },
+    /// CASE (§8): `initiator` establishes a session with `responder` on `fabric`, resuming
+    /// when it holds a resumption record for that peer.
+    Case {
+        /// Initiator.
+        initiator: String,
+        /// Responder.
+        responder: String,
+        /// The fabric both belong to.
+        fabric: u8,
+    },
+    /// Commissioning as a sequence: PASE, the device joins `fabric`, CASE, then the PASE
+    /// session is closed (with CloseSession).
+    Commission {
+        /// Commissioner (already on the fabric).
+        commissioner: String,
+        /// Device.
+        device: String,
+        /// The passcode tried; `None`: the device's own.
+        passcode: Option<u32>,
+        /// The fabric the device joins.
+        fabric: u8,
+    },
+    /// Runs the actions one after the other; stops at the first that fails (and fails).
+    Sequence(Vec<Action>),
+    /// Starts every action at once; done when all are, failed if one failed.
+    Parallel(Vec<Action>),
+    /// `action`, recorded under `label` ([`crate::RunReport::outcome_of`]).
+    Labelled {
+        /// The name.
+        label: String,
+        /// The action.
+        action: Box<Action>,
+    },
+    /// Waits until `expectation` holds (done) or `within` has passed (failed, saying what was
+    /// seen instead). `within` zero: checked once.
+    Expect {
+        /// What must hold.
+        expectation: Expectation,
+        /// How long it may take.
+        within: Duration,
     },
     /// Cut `from → to` (and `to → from` unless `one_way`).
     Partition {
@@ -98,6 +163,95 @@ pub enum Action {
 }
 
 impl Action {
+    /// One line for reports: `pair ctrl -> dev`, `exchange ctrl -> dev (3 reliable)`, ….
+    pub fn describe(&self) -> String {
+        let kind = |k: &Option<SessionKind>| match k {
+            Some(SessionKind::Pase) => " pase",
+            Some(SessionKind::Case) => " case",
+            None => "",
+        };
+        match self {
+            Action::InstallSession { a, b, kind } => format!("install {kind:?} {a} -> {b}"),
+            Action::Exchange {
+                from,
+                to,
+                messages,
+                reliable,
+                kind: k,
+            } => format!(
+                "exchange {from} -> {to} ({messages} {}{})",
+                if *reliable { "reliable" } else { "unreliable" },
+                kind(k)
+            ),
+            Action::CloseSession {
+                node,
+                peer,
+                send_close,
+                after_exchange,
+                kind: k,
+            } => format!(
+                "close{} {node} -> {peer}{}{}",
+                kind(k),
+                if *send_close {
+                    ""
+                } else {
+                    " (no CloseSession)"
+                },
+                if *after_exchange {
+                    " (after exchange)"
+                } else {
+                    ""
+                }
+            ),
+            Action::Partition { from, to, one_way } => {
+                format!(
+                    "partition {from} {} {to}",
+                    if *one_way { "->" } else { "<->" }
+                )
+            }
+            Action::Heal { from, to, one_way } => {
+                format!("heal {from} {} {to}", if *one_way { "->" } else { "<->" })
+            }
+            Action::HealAll => "heal all".to_owned(),
+            Action::SetNetwork { link, .. } => match link {
+                Some((from, to)) => format!("set network {from} -> {to}"),
+                None => "set network".to_owned(),
+            },
+            Action::Crash { node } => format!("crash {node}"),
+            Action::Restart { node } => format!("restart {node}"),
+            Action::SyncDisk { node } => format!("sync disk {node}"),
+            Action::SaveResumptionRecord { node, peer } => {
+                format!("save resumption record {node} -> {peer}")
+            }
+            Action::Wait(d) => format!("wait {d:?}"),
+            Action::Pair {
+                commissioner,
+                device,
+                passcode,
+            } => match passcode {
+                Some(p) => format!("pair {commissioner} -> {device} (passcode {p})"),
+                None => format!("pair {commissioner} -> {device}"),
+            },
+            Action::JoinFabric { node, fabric } => format!("join fabric {fabric}: {node}"),
+            Action::Case {
+                initiator,
+                responder,
+                fabric,
+            } => format!("case {initiator} -> {responder} (fabric {fabric})"),
+            Action::Commission {
+                commissioner,
+                device,
+                fabric,
+                ..
+            } => format!("commission {commissioner} -> {device} (fabric {fabric})"),
+            Action::Sequence(steps) => format!("sequence of {}", steps.len()),
+            Action::Parallel(steps) => format!("parallel of {}", steps.len()),
+            Action::Labelled { label, action } => format!("{label}: {}", action.describe()),
+            Action::Expect { within, .. } if within.is_zero() => "expect".to_owned(),
+            Action::Expect { within, .. } => format!("expect within {within:?}"),
+        }
+    }
+
     /// A CASE pairing-free session.
     pub fn install(a: &str, b: &str) -> Self {
         Action::InstallSession {
@@ -114,6 +268,7 @@ impl Action {
             to: to.into(),
             messages,
             reliable,
+            kind: None,
         }
     }
 
@@ -142,6 +297,24 @@ impl Action {
             peer: peer.into(),
             send_close,
             after_exchange,
+            kind: None,
+        }
+    }
+
+    /// PASE from `commissioner` to `device` with the device's passcode.
+    pub fn pair(commissioner: &str, device: &str) -> Self {
+        Action::Pair {
+            commissioner: commissioner.into(),
+            device: device.into(),
+            passcode: None,
+        }
+    }
+
+    /// `action` under `label`.
+    pub fn labelled(label: &str, action: Action) -> Self {
+        Action::Labelled {
+            label: label.into(),
+            action: Box::new(action),
         }
     }
 }

@@ -132,20 +132,19 @@ impl Simulation {
             };
             if let (Some((a_peer, a_key)), Some((b_peer, b_key))) =
                 (view(p.a, p.a_id), view(p.b, p.b_id))
+                && (a_peer != p.b_id || b_peer != p.a_id || a_key != b_key)
             {
-                if a_peer != p.b_id || b_peer != p.a_id || a_key != b_key {
-                    found.push((
-                        i,
-                        format!(
-                            "{}:{} names peer session {a_peer}, {}:{} names {b_peer}; keys {}",
-                            self.name(p.a),
-                            p.a_id,
-                            self.name(p.b),
-                            p.b_id,
-                            if a_key == b_key { "agree" } else { "differ" }
-                        ),
-                    ));
-                }
+                found.push((
+                    i,
+                    format!(
+                        "{}:{} names peer session {a_peer}, {}:{} names {b_peer}; keys {}",
+                        self.name(p.a),
+                        p.a_id,
+                        self.name(p.b),
+                        p.b_id,
+                        if a_key == b_key { "agree" } else { "differ" }
+                    ),
+                ));
             }
         }
         for (i, detail) in found {
@@ -188,14 +187,17 @@ impl Simulation {
                             .map(|s| (s.peer_session_id(), *s.attestation_challenge()))
                     })
                     .flatten();
-                if let Some((named, peer_key)) = back {
-                    if named != id || peer_key != key {
-                        found.push((h.name.clone(), format!(
+                if let Some((named, peer_key)) = back
+                    && (named != id || peer_key != key)
+                {
+                    found.push((
+                        h.name.clone(),
+                        format!(
                             "session {id} names {}:{peer_id}, which names {named} back; keys {}",
                             peer.name,
                             if peer_key == key { "agree" } else { "differ" }
-                        )));
-                    }
+                        ),
+                    ));
                 }
             }
         }

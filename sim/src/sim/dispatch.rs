@@ -6,6 +6,7 @@ use paseo_core::session::{
 };
 use paseo_core::time::Instant;
 
+use super::expect::Expectation;
 use super::*;
 use crate::command::{ActionId, Command, InstallArgs, Outcome};
 use crate::oracle::OracleKind;
@@ -29,11 +30,25 @@ impl Simulation {
         let waits: Vec<ActionId> = self
             .pending
             .iter()
-            .filter(|(_, p)| p.until.is_some_and(|t| t <= now))
+            .filter(|(_, p)| p.expect.is_none() && p.until.is_some_and(|t| t <= now))
             .map(|(id, _)| *id)
             .collect();
         for id in waits {
             self.finish(id, now, Outcome::Done);
+        }
+        let expects: Vec<(ActionId, Expectation, Option<Instant>)> = self
+            .pending
+            .iter()
+            .filter_map(|(id, p)| p.expect.clone().map(|e| (*id, e, p.until)))
+            .collect();
+        for (id, expectation, until) in expects {
+            match self.check_expectation(&expectation) {
+                Ok(()) => self.finish(id, now, Outcome::Done),
+                Err(why) if until.is_none_or(|t| t <= now) => {
+                    self.finish(id, now, Outcome::Failed(why));
+                }
+                Err(_) => {}
+            }
         }
         while self.seq_running.is_none() {
             let Some((id, action)) = self.sequence.pop_front() else {
@@ -44,8 +59,18 @@ impl Simulation {
         }
     }
 
-    /// Moves outcomes reported by hosts into the action records.
+    /// Moves outcomes reported by hosts into the action records, and forgets pairs one of
+    /// whose ends reported its session closed (by the peer, eviction, counter exhaustion):
+    /// they are no longer expected to exist, nor probed in the liveness phase.
     pub(super) fn collect_outcomes(&mut self) {
+        let closed: Vec<(usize, u16)> = self.world.recorder.borrow_mut().closed.drain(..).collect();
+        for (node, id) in closed {
+            for p in self.pairs.iter_mut().filter(|p| p.established) {
+                if (p.a == node && p.a_id == id) || (p.b == node && p.b_id == id) {
+                    p.closed = true;
+                }
+            }
+        }
         let outcomes: Vec<_> = self
             .world
             .recorder
@@ -59,8 +84,14 @@ impl Simulation {
     }
 
     pub(super) fn start(&mut self, id: ActionId, action: Action, now: Instant) {
+        let (label, inner) = match &action {
+            Action::Labelled { label, action } => (Some(label.clone()), action.as_ref()),
+            other => (None, other),
+        };
+        let description = inner.describe();
         self.records.entry(id).or_insert_with(|| ActionRecord {
-            action: format!("{action:?}"),
+            action: description,
+            label,
             started: now,
             finished: None,
             outcome: None,
@@ -81,6 +112,18 @@ impl Simulation {
     pub(super) fn starting(&self, action: &Action) -> bool {
         let names: Vec<&String> = match action {
             Action::InstallSession { a, b, .. } => vec![a, b],
+            Action::Pair {
+                commissioner,
+                device,
+                ..
+            } => vec![commissioner, device],
+            Action::Case {
+                initiator,
+                responder,
+                ..
+            } => vec![initiator, responder],
+            Action::JoinFabric { node, .. } => vec![node],
+            Action::Labelled { action, .. } => return self.starting(action),
             _ => return false,
         };
         names.into_iter().any(|name| {
@@ -123,32 +166,40 @@ impl Simulation {
             }
             return;
         }
+        self.handshake_established(&pending, &outcome);
         self.close_record(id, at, outcome);
     }
 
     pub(super) fn close_record(&mut self, id: ActionId, at: Instant, outcome: Outcome) {
-        if self.probes.contains(&id) {
-            if let Outcome::Failed(why) = &outcome {
-                let action = self
-                    .records
-                    .get(&id)
-                    .map(|r| r.action.clone())
-                    .unwrap_or_default();
-                self.violate(
-                    OracleKind::Liveness,
-                    at,
-                    "sim",
-                    format!("liveness probe failed: {action}: {why}"),
-                    None,
-                );
-            }
+        if self.probes.contains(&id)
+            && let Outcome::Failed(why) = &outcome
+        {
+            let action = self
+                .records
+                .get(&id)
+                .map(|r| r.action.clone())
+                .unwrap_or_default();
+            self.violate(
+                OracleKind::Liveness,
+                at,
+                "sim",
+                format!("liveness probe failed: {action}: {why}"),
+                None,
+            );
         }
+        let failure = match &outcome {
+            Outcome::Failed(why) => Some(why.clone()),
+            _ => None,
+        };
         if let Some(r) = self.records.get_mut(&id) {
             r.finished = Some(at);
             r.outcome = Some(outcome);
         }
         if self.seq_running == Some(id) {
             self.seq_running = None;
+        }
+        if let Some(parent) = self.parents.remove(&id) {
+            self.child_finished(parent, failure, at);
         }
     }
 
@@ -164,14 +215,50 @@ impl Simulation {
 
     /// The latest live (or installing) pair between two nodes, in either role.
     pub(super) fn find_pair(&self, x: usize, y: usize) -> Option<usize> {
+        self.find_pair_of(x, y, None)
+    }
+
+    /// The latest live (or installing) pair of `kind` (any, if `None`) between two nodes.
+    pub(super) fn find_pair_of(
+        &self,
+        x: usize,
+        y: usize,
+        kind: Option<SessionKind>,
+    ) -> Option<usize> {
         self.pairs
             .iter()
             .enumerate()
             .rev()
             .find(|(_, p)| {
-                !p.closed && !p.broken && ((p.a == x && p.b == y) || (p.a == y && p.b == x))
+                !p.closed
+                    && !p.broken
+                    && kind.is_none_or(|k| p.kind == k)
+                    && ((p.a == x && p.b == y) || (p.a == y && p.b == x))
             })
             .map(|(i, _)| i)
+    }
+
+    /// The newest session in `node`'s own table whose peer is `peer` (of `kind`, if given):
+    /// one the driver no longer tracks, e.g. the stale end of a session whose CloseSession
+    /// was lost.
+    pub(super) fn table_session(
+        &self,
+        node: usize,
+        peer: usize,
+        kind: Option<SessionKind>,
+    ) -> Option<u16> {
+        use paseo_core::session::Session as _;
+        let peer_addr = self.host(peer)?.addr;
+        self.host(node)?
+            .with_node(|n| {
+                n.sessions()
+                    .sessions()
+                    .filter(|s| s.context().peer_address == Some(peer_addr))
+                    .filter(|s| kind.is_none_or(|k| s.is_pase() == (k == SessionKind::Pase)))
+                    .max_by_key(|s| (s.context().created_at, s.id()))
+                    .map(|s| s.id())
+            })
+            .flatten()
     }
 
     pub(super) fn local_id(&self, pair: usize, node: usize) -> Option<u16> {
@@ -202,9 +289,13 @@ impl Simulation {
                 to,
                 messages,
                 reliable,
+                kind,
             } => {
                 let (fi, ti) = (self.index(&from)?, self.index(&to)?);
-                let Some(session_id) = self.find_pair(fi, ti).and_then(|p| self.local_id(p, fi))
+                let Some(session_id) = self
+                    .find_pair_of(fi, ti, kind)
+                    .and_then(|p| self.local_id(p, fi))
+                    .or_else(|| self.table_session(fi, ti, kind))
                 else {
                     return Ok(Some(Outcome::Failed(format!("no session {from} <-> {to}"))));
                 };
@@ -224,9 +315,10 @@ impl Simulation {
                 peer,
                 send_close,
                 after_exchange,
+                kind,
             } => {
                 let (ni, pi) = (self.index(&node)?, self.index(&peer)?);
-                let Some(pair) = self.find_pair(ni, pi) else {
+                let Some(pair) = self.find_pair_of(ni, pi, kind) else {
                     return Ok(Some(Outcome::Failed(format!(
                         "no session {node} <-> {peer}"
                     ))));
@@ -343,6 +435,69 @@ impl Simulation {
                 );
                 Ok(None)
             }
+            Action::Pair {
+                commissioner,
+                device,
+                passcode,
+            } => self.start_pair(id, &commissioner, &device, passcode),
+            Action::JoinFabric { node, fabric } => self.join_fabric(&node, fabric, now).map(Some),
+            Action::Case {
+                initiator,
+                responder,
+                fabric,
+            } => self.start_case(id, &initiator, &responder, fabric),
+            Action::Commission {
+                commissioner,
+                device,
+                passcode,
+                fabric,
+            } => {
+                let steps = vec![
+                    Action::Pair {
+                        commissioner: commissioner.clone(),
+                        device: device.clone(),
+                        passcode,
+                    },
+                    Action::JoinFabric {
+                        node: device.clone(),
+                        fabric,
+                    },
+                    Action::Case {
+                        initiator: commissioner.clone(),
+                        responder: device.clone(),
+                        fabric,
+                    },
+                    Action::CloseSession {
+                        node: commissioner,
+                        peer: device,
+                        send_close: true,
+                        after_exchange: true,
+                        kind: Some(SessionKind::Pase),
+                    },
+                ];
+                Ok(self.start_group(id, steps, true, now))
+            }
+            Action::Sequence(steps) => Ok(self.start_group(id, steps, true, now)),
+            Action::Parallel(steps) => Ok(self.start_group(id, steps, false, now)),
+            Action::Labelled { action, .. } => self.execute(id, *action, now),
+            Action::Expect {
+                expectation,
+                within,
+            } => match self.check_expectation(&expectation) {
+                Ok(()) => Ok(Some(Outcome::Done)),
+                Err(why) if within.is_zero() => Ok(Some(Outcome::Failed(why))),
+                Err(_) => {
+                    self.pending.insert(
+                        id,
+                        Pending {
+                            until: Some(now + within),
+                            expect: Some(expectation),
+                            ..Pending::default()
+                        },
+                    );
+                    Ok(None)
+                }
+            },
         }
     }
 
@@ -415,7 +570,8 @@ impl Simulation {
             a_id,
             b,
             b_id,
-            secret,
+            kind,
+            secret: Some(secret),
             established: false,
             closed: false,
             broken: false,
@@ -464,13 +620,16 @@ impl Simulation {
             .host(peer)
             .ok_or(SimError::UnknownNode(peer.to_string()))?;
         let fabric = host.spec.fabrics.first();
-        let id_bytes = sha256(&p.secret);
+        let secret = p.secret.ok_or_else(|| {
+            SimError::Fabric("resumption records of handshake sessions are the node's own".into())
+        })?;
+        let id_bytes = sha256(&secret);
         let mut resumption_id = [0u8; RESUMPTION_ID_LEN];
         // A SHA-256 digest is 32 bytes, longer than a resumption id (16).
         resumption_id.copy_from_slice(&id_bytes[..RESUMPTION_ID_LEN]);
         Ok(ResumptionRecord {
             resumption_id,
-            shared_secret: p.secret.into(),
+            shared_secret: secret.into(),
             fabric_index: fabric.map_or(paseo_core::fabric::FabricIndex(1), |f| f.index),
             fabric_id: fabric.map_or(0, |f| f.fabric_id),
             peer_node_id: peer_host.spec.node_id,

@@ -20,6 +20,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use paseo_core::node::Node;
+use paseo_core::session::SessionKind;
 use paseo_core::time::Instant;
 
 use crate::command::ActionId;
@@ -31,11 +32,17 @@ use crate::sim_host::run_host;
 use crate::world::{HostState, NodeSpec, World};
 
 mod action;
+pub(crate) mod case_glue;
 mod checks;
 mod dispatch;
+mod expect;
+mod groups;
+mod handshakes;
 mod report;
 
 pub use action::Action;
+pub use case_glue::{CASE_IN_NODE, CASE_MISSING};
+pub use expect::{CountRange, DatagramCounter, EventKind, Expectation};
 pub use report::{ActionRecord, EndReason, RunOptions, RunReport};
 
 /// The shared secret of a pairing-free session, as the driver keeps it.
@@ -94,16 +101,22 @@ pub enum SimError {
     /// Nodes can only be added before the run.
     #[error("nodes must be added before the simulation runs")]
     AlreadyRunning,
+    /// A fabric could not be set up.
+    #[error("fabric: {0}")]
+    Fabric(String),
 }
 
-/// A pairing-free session installed by the driver.
+/// A session between two nodes the driver knows of: installed pairing-free, or opened by a
+/// handshake the driver started (`a` is the initiator).
 #[derive(Clone, Debug)]
 struct Pair {
     a: usize,
     a_id: u16,
     b: usize,
     b_id: u16,
-    secret: Secret,
+    kind: SessionKind,
+    /// The secret of a pairing-free session (handshakes keep theirs to the nodes).
+    secret: Option<Secret>,
     /// Both installs succeeded.
     established: bool,
     /// A scenario closed it (no longer expected to exist).
@@ -132,8 +145,12 @@ struct Pending {
     failure: Option<String>,
     /// For an install: the pair it creates.
     pair: Option<usize>,
-    /// For a wait: when it ends.
+    /// For a handshake: the responder.
+    peer: Option<usize>,
+    /// For a wait or an expectation: when it ends.
     until: Option<Instant>,
+    /// For an expectation: what must hold.
+    expect: Option<Expectation>,
 }
 
 /// A simulation of paseo-core nodes on turmoil.
@@ -156,6 +173,12 @@ pub struct Simulation {
     installs: u64,
     steps: u64,
     started: bool,
+    /// Test fabrics by index.
+    fabrics: BTreeMap<u8, case_glue::TestFabric>,
+    /// Running sequences and parallel groups.
+    groups: BTreeMap<ActionId, groups::Group>,
+    /// Parent group of each child action.
+    parents: BTreeMap<ActionId, ActionId>,
 }
 
 impl Simulation {
@@ -193,6 +216,35 @@ impl Simulation {
             installs: 0,
             steps: 0,
             started: false,
+            fabrics: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            parents: BTreeMap::new(),
+        }
+    }
+
+    /// Adds test fabric `index` (1..=254): a CA minted from the seed, with an ICAC if `icac`.
+    /// Nodes get credentials on it with [`Action::JoinFabric`].
+    pub fn add_fabric(&mut self, index: u8, icac: bool) -> Result<(), SimError> {
+        if index == 0 || index == 255 {
+            return Err(SimError::Fabric(format!(
+                "fabric index {index} is reserved"
+            )));
+        }
+        if self.fabrics.contains_key(&index) {
+            return Err(SimError::Fabric(format!("fabric {index} already exists")));
+        }
+        let fabric =
+            case_glue::TestFabric::new(self.seed, index, icac).map_err(SimError::Fabric)?;
+        self.fabrics.insert(index, fabric);
+        Ok(())
+    }
+
+    /// What this simulator can run: `pase`, and `case` once CASE is in the node.
+    pub fn capabilities() -> &'static [&'static str] {
+        if CASE_IN_NODE {
+            &["pase", "case"]
+        } else {
+            &["pase"]
         }
     }
 
@@ -236,6 +288,7 @@ impl Simulation {
             up_since: std::cell::Cell::new(Instant::ZERO),
             restarts: std::cell::Cell::new(0),
             jobs: std::cell::Cell::new(0),
+            joined: Default::default(),
         });
         world.hosts.borrow_mut().push(host.clone());
         world.by_addr.borrow_mut().insert(addr, index);

@@ -50,8 +50,11 @@ pub enum EndReason {
 /// What became of one action.
 #[derive(Clone, Debug, Serialize)]
 pub struct ActionRecord {
-    /// The action, as written.
+    /// The action, in one line.
     pub action: String,
+    /// Its label ([`crate::Action::Labelled`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// When it was started.
     #[serde(rename = "started_us", serialize_with = "micros")]
     pub started: Instant,
@@ -150,6 +153,13 @@ impl RunReport {
             .iter()
             .filter(|r| r.kind == crate::trace::RecordKind::Event)
             .collect()
+    }
+
+    /// The record of the action labelled `label`.
+    pub fn outcome_of(&self, label: &str) -> Option<&ActionRecord> {
+        self.actions
+            .values()
+            .find(|r| r.label.as_deref() == Some(label))
     }
 
     /// Outcomes of finished actions, in id order.

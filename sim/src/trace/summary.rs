@@ -139,14 +139,13 @@ fn exchange_summary(header: &ProtocolHeader<'_>, payload: &[u8]) -> ExchangeSumm
     };
     if protocol == ProtocolId::SECURE_CHANNEL
         && header.opcode == SecureChannelOpcode::StatusReport.as_u8()
+        && let Ok(report) = StatusReport::decode(payload)
     {
-        if let Ok(report) = StatusReport::decode(payload) {
-            let detail = match report.secure_channel_status() {
-                Some(status) => status.name(),
-                None => report.general_code.name(),
-            };
-            opcode = format!("{opcode}({detail})");
-        }
+        let detail = match report.secure_channel_status() {
+            Some(status) => status.name(),
+            None => report.general_code.name(),
+        };
+        opcode = format!("{opcode}({detail})");
     }
     ExchangeSummary {
         exchange_id: header.exchange_id,

@@ -1,0 +1,399 @@
+//! Expectations: what a scenario says must hold at a point of its run (sessions in the tables,
+//! resumption used, events seen, an action's outcome, datagram counts). The driver checks an
+//! [`Action::Expect`](super::Action::Expect) at every step until it holds or its deadline
+//! passes; a failure says what was seen instead.
+
+use std::fmt;
+
+use paseo_core::session::{Session, SessionKind};
+use serde::Serialize;
+
+use super::Simulation;
+use crate::trace::{RecordKind, TraceRecord};
+
+/// A property of the simulation's state and trace so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// Every one holds.
+    All(Vec<Expectation>),
+    /// `node` holds (or, with `present` false, does not hold) a secure session whose peer is
+    /// `peer`, of `kind` if given.
+    Session {
+        /// Whose table.
+        node: String,
+        /// The other end.
+        peer: String,
+        /// PASE or CASE (`None`: either).
+        kind: Option<SessionKind>,
+        /// Held or not.
+        present: bool,
+    },
+    /// The last session `node` opened with `peer` was (or was not) a resumption.
+    Resumption {
+        /// Who opened it.
+        node: String,
+        /// With whom.
+        peer: String,
+        /// Resumed (`true`) or full handshake (`false`).
+        used: bool,
+    },
+    /// `node` reported events of `kind` (with `peer`, and `detail` in their text, if given)
+    /// a number of times within `count`.
+    Events {
+        /// Whose events.
+        node: String,
+        /// The other end, if it matters.
+        peer: Option<String>,
+        /// Which events.
+        kind: EventKind,
+        /// Text the event line must contain.
+        detail: Option<String>,
+        /// How many.
+        count: CountRange,
+    },
+    /// The action labelled `label` finished, successfully or not, with `reason` in its
+    /// failure.
+    Outcome {
+        /// The label ([`super::Action::Labelled`]).
+        label: String,
+        /// Succeeded (`true`) or failed.
+        ok: bool,
+        /// Text the failure must contain.
+        reason: Option<String>,
+    },
+    /// A datagram counter of the whole network (or of one sending node) is within `count`.
+    Datagrams {
+        /// Which counter.
+        counter: DatagramCounter,
+        /// Only datagrams sent by this node (received, for `duplicates-received`).
+        node: Option<String>,
+        /// Bounds.
+        count: CountRange,
+    },
+}
+
+/// Inclusive bounds on a count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CountRange {
+    /// Smallest allowed.
+    pub min: u64,
+    /// Largest allowed (`None`: no bound).
+    pub max: Option<u64>,
+}
+
+impl CountRange {
+    /// Exactly `n`.
+    pub const fn exactly(n: u64) -> Self {
+        CountRange {
+            min: n,
+            max: Some(n),
+        }
+    }
+
+    /// At least `n`.
+    pub const fn at_least(n: u64) -> Self {
+        CountRange { min: n, max: None }
+    }
+
+    /// Whether `n` is within.
+    pub fn contains(&self, n: u64) -> bool {
+        n >= self.min && self.max.is_none_or(|max| n <= max)
+    }
+}
+
+impl fmt::Display for CountRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.max {
+            Some(max) if max == self.min => write!(f, "{max}"),
+            Some(max) if self.min == 0 => write!(f, "at most {max}"),
+            Some(max) => write!(f, "{}..{max}", self.min),
+            None => write!(f, "at least {}", self.min),
+        }
+    }
+}
+
+/// Application-level events, as the trace names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// A session opened by a full handshake (or installed).
+    SessionOpened,
+    /// A session opened by CASE resumption.
+    SessionResumed,
+    /// A session ended.
+    SessionClosed,
+    /// A PASE or CASE handshake failed.
+    HandshakeFailed,
+    /// A reliable message was not acknowledged.
+    DeliveryFailed,
+    /// A reliable message was acknowledged.
+    Acknowledged,
+    /// An application message arrived.
+    MessageReceived,
+    /// An exchange ended.
+    ExchangeClosed,
+}
+
+impl EventKind {
+    /// The start of the trace's decision text for this event.
+    pub fn trace_text(self) -> &'static str {
+        match self {
+            EventKind::SessionOpened => "session opened",
+            EventKind::SessionResumed => "session resumed",
+            EventKind::SessionClosed => "session closed",
+            EventKind::HandshakeFailed => "handshake failed",
+            EventKind::DeliveryFailed => "delivery failed",
+            EventKind::Acknowledged => "acked",
+            EventKind::MessageReceived => "app received",
+            EventKind::ExchangeClosed => "exchange closed",
+        }
+    }
+
+    fn matches(self, record: &TraceRecord) -> bool {
+        match self {
+            // "Pase handshake failed (…)", "Case handshake failed (…)".
+            EventKind::HandshakeFailed => record.decision.contains(self.trace_text()),
+            _ => record.decision.starts_with(self.trace_text()),
+        }
+    }
+}
+
+/// Datagram counters read from the trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatagramCounter {
+    /// Handed to the network (first transmissions and retransmissions).
+    Sent,
+    /// MRP retransmissions.
+    Retransmitted,
+    /// Dropped by the network (loss, partition, host down).
+    Dropped,
+    /// Duplicated by the network.
+    Duplicated,
+    /// Received and recognised as duplicates (acked again, not delivered).
+    DuplicatesReceived,
+}
+
+impl DatagramCounter {
+    fn matches(self, record: &TraceRecord) -> bool {
+        match self {
+            DatagramCounter::Sent => record.kind == RecordKind::Tx,
+            DatagramCounter::Retransmitted => {
+                record.kind == RecordKind::Tx && record.decision.starts_with("retransmit")
+            }
+            DatagramCounter::Dropped => {
+                record.kind == RecordKind::Net && record.decision.starts_with("dropped")
+            }
+            DatagramCounter::Duplicated => {
+                record.kind == RecordKind::Net && record.decision.starts_with("duplicated")
+            }
+            DatagramCounter::DuplicatesReceived => {
+                record.kind == RecordKind::Rx && record.decision == "duplicate"
+            }
+        }
+    }
+}
+
+fn kind_name(kind: SessionKind) -> &'static str {
+    match kind {
+        SessionKind::Pase => "pase",
+        SessionKind::Case => "case",
+    }
+}
+
+impl Simulation {
+    /// `Ok` if `expectation` holds now, else what was seen instead.
+    pub(super) fn check_expectation(&self, expectation: &Expectation) -> Result<(), String> {
+        match expectation {
+            Expectation::All(all) => {
+                let failures: Vec<String> = all
+                    .iter()
+                    .filter_map(|e| self.check_expectation(e).err())
+                    .collect();
+                if failures.is_empty() {
+                    Ok(())
+                } else {
+                    Err(failures.join("; "))
+                }
+            }
+            Expectation::Session {
+                node,
+                peer,
+                kind,
+                present,
+            } => self.check_session(node, peer, *kind, *present),
+            Expectation::Resumption { node, peer, used } => {
+                let last = self.trace_events(node, Some(peer)).rev().find(|r| {
+                    EventKind::SessionOpened.matches(r) || EventKind::SessionResumed.matches(r)
+                });
+                match &last {
+                    None => Err(format!("{node} opened no session with {peer}")),
+                    Some(r) if EventKind::SessionResumed.matches(r) == *used => Ok(()),
+                    Some(r) => Err(format!(
+                        "{node}'s last session with {peer} was {} (at {} ms), not {}",
+                        if *used { "a full handshake" } else { "resumed" },
+                        r.at,
+                        if *used { "resumed" } else { "a full handshake" }
+                    )),
+                }
+            }
+            Expectation::Events {
+                node,
+                peer,
+                kind,
+                detail,
+                count,
+            } => {
+                let n = self
+                    .trace_events(node, peer.as_deref())
+                    .filter(|r| kind.matches(r))
+                    .filter(|r| {
+                        detail
+                            .as_deref()
+                            .is_none_or(|d| r.decision.contains(d) || r.subject.contains(d))
+                    })
+                    .count() as u64;
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    let with = peer
+                        .as_deref()
+                        .map_or_else(String::new, |p| format!(" with {p}"));
+                    let containing = detail
+                        .as_deref()
+                        .map_or_else(String::new, |d| format!(" containing {d:?}"));
+                    Err(format!(
+                        "{node} reported {n} `{}` events{with}{containing}, expected {count}",
+                        kind.trace_text()
+                    ))
+                }
+            }
+            Expectation::Outcome { label, ok, reason } => {
+                let Some(record) = self
+                    .records
+                    .values()
+                    .find(|r| r.label.as_deref() == Some(label.as_str()))
+                else {
+                    return Err(format!("no step labelled {label:?} has started"));
+                };
+                match (&record.outcome, ok) {
+                    (None, _) => Err(format!("step {label:?} has not finished")),
+                    (Some(o), true) if o.is_ok() => Ok(()),
+                    (Some(crate::Outcome::Failed(why)), false)
+                        if reason.as_deref().is_none_or(|r| why.contains(r)) =>
+                    {
+                        Ok(())
+                    }
+                    (Some(o), _) => Err(format!("step {label:?} ended {}", o.describe())),
+                }
+            }
+            Expectation::Datagrams {
+                counter,
+                node,
+                count,
+            } => {
+                let recorder = self.world.recorder.borrow();
+                let n = recorder
+                    .trace
+                    .records
+                    .iter()
+                    .filter(|r| counter.matches(r))
+                    .filter(|r| node.as_deref().is_none_or(|n| r.node == n))
+                    .count() as u64;
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{n} datagrams {}{}, expected {count}",
+                        serde_json::to_value(counter)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        node.as_deref()
+                            .map_or_else(String::new, |n| format!(" by {n}"))
+                    ))
+                }
+            }
+        }
+    }
+
+    fn check_session(
+        &self,
+        node: &str,
+        peer: &str,
+        kind: Option<SessionKind>,
+        present: bool,
+    ) -> Result<(), String> {
+        let host = self
+            .index(node)
+            .ok()
+            .and_then(|i| self.host(i))
+            .ok_or_else(|| format!("no node {node}"))?;
+        let peer_addr = self
+            .index(peer)
+            .ok()
+            .and_then(|i| self.host(i))
+            .map(|h| h.addr)
+            .ok_or_else(|| format!("no node {peer}"))?;
+        let held: Vec<(u16, SessionKind)> = host
+            .with_node(|n| {
+                n.sessions()
+                    .sessions()
+                    .filter(|s| s.context().peer_address == Some(peer_addr))
+                    .map(|s| {
+                        let k = if s.is_pase() {
+                            SessionKind::Pase
+                        } else {
+                            SessionKind::Case
+                        };
+                        (s.id(), k)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let matching = held
+            .iter()
+            .filter(|(_, k)| kind.is_none_or(|want| *k == want))
+            .count();
+        let what = kind.map_or("", kind_name);
+        let listed = || {
+            if held.is_empty() {
+                "none".to_owned()
+            } else {
+                held.iter()
+                    .map(|(id, k)| format!("{} s={id}", kind_name(*k)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        match (present, matching) {
+            (true, 0) => Err(format!(
+                "{node} holds no {what} session with {peer} (holds: {})",
+                listed()
+            )
+            .replace("  ", " ")),
+            (false, n) if n > 0 => Err(format!(
+                "{node} still holds a {what} session with {peer} ({})",
+                listed()
+            )
+            .replace("  ", " ")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Event records of `node`, with `peer` if given (copied: the recorder's borrow stays
+    /// short).
+    fn trace_events(&self, node: &str, peer: Option<&str>) -> std::vec::IntoIter<TraceRecord> {
+        self.world
+            .recorder
+            .borrow()
+            .trace
+            .records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Event && r.node == node)
+            .filter(|r| peer.is_none_or(|p| r.peer == p))
+            .cloned()
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+}

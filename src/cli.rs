@@ -1,0 +1,259 @@
+//! The command line: `run`, `replay`, `sweep`, `check` and `decode`. Each subcommand prints
+//! what a person reads on stdout and returns the exit code (0 pass, 1 invariant violated,
+//! 2 expectation or liveness failed, 3 bad scenario file or input, 4 internal error).
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use paseo_sim::trace::pcap::CapturePoint;
+
+use crate::report::{self, Detail};
+use crate::run::{self, EXIT_BAD_SCENARIO, EXIT_INTERNAL, EXIT_PASS};
+use crate::scenario::{self, Scenario};
+use crate::{decode, sweep};
+
+/// Deterministic simulation and conformance harness for the Matter session layer.
+///
+/// Exit codes: 0 pass, 1 invariant (oracle) violated, 2 expectation or liveness failed,
+/// 3 bad scenario file (or bad input to decode), 4 internal error. Every failure prints
+/// `seed=… scenario=…` and the command that replays it.
+#[derive(Debug, Parser)]
+#[command(name = "paseo", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where to write the trace's other forms.
+#[derive(Debug, clap::Args)]
+pub struct Outputs {
+    /// Write the trace as JSON lines (one object per record) to FILE.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Write every datagram sent as a pcap capture (IPv6/UDP, Wireshark decodes Matter) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
+    /// Write a Mermaid sequence diagram of the run to FILE.
+    #[arg(long, value_name = "FILE")]
+    mermaid: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: prints the header (scenario, seed), the trace, each step's outcome and
+    /// the verdict.
+    Run {
+        /// The scenario file (YAML).
+        file: PathBuf,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print one JSON object (verdict, steps, violations, trace hash) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Leave the trace out of the text output.
+        #[arg(long, short)]
+        quiet: bool,
+        #[command(flatten)]
+        outputs: Outputs,
+    },
+    /// Replay one seed of a scenario with its full trace (the command failures print).
+    Replay {
+        /// The scenario file (YAML).
+        file: PathBuf,
+        /// The seed to replay.
+        #[arg(long)]
+        seed: u64,
+        #[command(flatten)]
+        outputs: Outputs,
+    },
+    /// Run scenarios over a range of seeds: a summary table and every failing seed with its
+    /// replay command. The output is the same for any number of jobs.
+    Sweep {
+        /// A scenario file, or a directory of them.
+        path: PathBuf,
+        /// Seeds `A..B` (B excluded) or `A..=B`.
+        #[arg(long, default_value = "0..100")]
+        seeds: String,
+        /// Threads to run on.
+        #[arg(long, short, default_value_t = 1)]
+        jobs: usize,
+    },
+    /// Check scenario files without running them (exit 3 if any is bad).
+    Check {
+        /// A scenario file, or a directory of them.
+        path: PathBuf,
+    },
+    /// Decode one Matter datagram given as hex: message header and, on the unsecured
+    /// session, the protocol header.
+    Decode {
+        /// Print one JSON object (field names as in message_codec.json) instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// The datagram as hex (whitespace and a 0x prefix are ignored).
+        hex: String,
+    },
+}
+
+/// Runs the command line; returns the exit code.
+pub fn main() -> u8 {
+    match Cli::parse().command {
+        Command::Run {
+            file,
+            seed,
+            json,
+            quiet,
+            outputs,
+        } => run_one(&file, seed, json, quiet, &outputs),
+        Command::Replay {
+            file,
+            seed,
+            outputs,
+        } => run_one(&file, Some(seed), false, false, &outputs),
+        Command::Sweep { path, seeds, jobs } => sweep_cmd(&path, &seeds, jobs),
+        Command::Check { path } => check(&path),
+        Command::Decode { json, hex } => match decode::render(&hex, json) {
+            Ok(text) => {
+                print!("{text}");
+                if json {
+                    println!();
+                }
+                EXIT_PASS
+            }
+            Err(err) => {
+                eprintln!("paseo decode: {err}");
+                EXIT_BAD_SCENARIO
+            }
+        },
+    }
+}
+
+fn load_or_report(path: &Path) -> Result<Scenario, u8> {
+    scenario::load(path).map_err(|e| {
+        eprint!("{}", e.render());
+        EXIT_BAD_SCENARIO
+    })
+}
+
+fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Outputs) -> u8 {
+    let scenario = match load_or_report(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(scenario.seed);
+    let run = run::run(&scenario, seed);
+    if json {
+        println!("{}", report::json(&scenario, &run));
+    } else {
+        let detail = if quiet {
+            Detail::Summary
+        } else {
+            Detail::Trace
+        };
+        print!("{}", report::text(&scenario, &run, detail));
+    }
+    if let Some(report) = &run.report {
+        let writes = [
+            (&outputs.trace, report.trace.json_lines().into_bytes()),
+            (&outputs.pcap, report.trace.pcap(CapturePoint::Sent)),
+            (&outputs.mermaid, report.trace.mermaid().into_bytes()),
+        ];
+        for (path, bytes) in writes {
+            if let Some(path) = path
+                && let Err(e) = std::fs::write(path, bytes)
+            {
+                eprintln!("paseo: cannot write {}: {e}", path.display());
+                return EXIT_INTERNAL;
+            }
+        }
+    }
+    run.verdict.exit_code()
+}
+
+fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, u8> {
+    match scenario::files(path) {
+        Ok(files) if !files.is_empty() => Ok(files),
+        Ok(_) => {
+            eprintln!("paseo: no scenario files (*.yaml) in {}", path.display());
+            Err(EXIT_BAD_SCENARIO)
+        }
+        Err(e) => {
+            eprintln!("paseo: cannot read {}: {e}", path.display());
+            Err(EXIT_BAD_SCENARIO)
+        }
+    }
+}
+
+fn check(path: &Path) -> u8 {
+    let files = match scenario_files(path) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let mut code = EXIT_PASS;
+    for file in files {
+        match scenario::load(&file) {
+            Ok(s) => {
+                let missing = s.missing_capabilities();
+                let note = if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (needs {}: skipped when run by this build)",
+                        missing.join(", ")
+                    )
+                };
+                println!("ok   {}{note}", file.display());
+            }
+            Err(e) => {
+                println!("BAD  {}", file.display());
+                eprint!("{}", e.render());
+                code = EXIT_BAD_SCENARIO;
+            }
+        }
+    }
+    code
+}
+
+fn sweep_cmd(path: &Path, seeds: &str, jobs: usize) -> u8 {
+    let seeds = match sweep::parse_seeds(seeds) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("paseo sweep: {e}");
+            return EXIT_BAD_SCENARIO;
+        }
+    };
+    let files = match scenario_files(path) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let mut scenarios = Vec::new();
+    for file in &files {
+        match load_or_report(file) {
+            Ok(s) => scenarios.push(s),
+            Err(code) => return code,
+        }
+    }
+    let runs = scenarios.len() as u64 * (seeds.end - seeds.start);
+    let show = std::io::stderr().is_terminal() && std::env::var("CI").map_or(true, |v| v != "true");
+    let bar = if show {
+        indicatif::ProgressBar::new(runs)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs {elapsed} (eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let results = sweep::sweep(&scenarios, seeds.clone(), jobs, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    print!("{}", sweep::summary(&scenarios, &seeds, &results));
+    // Wall-clock facts go to stderr: stdout stays identical for any number of jobs.
+    eprintln!(
+        "{runs} runs in {elapsed:.1} s on {jobs} job(s): {:.0} runs/min",
+        runs as f64 / elapsed.max(1e-9) * 60.0
+    );
+    sweep::exit_code(&results)
+}

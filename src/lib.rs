@@ -1,0 +1,9 @@
+//! `paseo`: the scenario language, the runner and the command line of the paseo simulator.
+//! The binary (`src/main.rs`) only parses arguments and calls [`cli::main`].
+
+pub mod cli;
+pub mod decode;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod sweep;

@@ -1,0 +1,219 @@
+//! Running a scenario at one seed and judging the run: oracles (exit 1), step outcomes and
+//! liveness (exit 2), internal errors (exit 4).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use paseo_sim::{EndReason, OracleKind, Outcome, RunReport};
+
+use crate::scenario::{Expected, Scenario, StepCheck};
+
+/// Exit code: the run passed (or was skipped).
+pub const EXIT_PASS: u8 = 0;
+/// Exit code: an invariant (oracle) was violated.
+pub const EXIT_INVARIANT: u8 = 1;
+/// Exit code: an expectation or liveness failed.
+pub const EXIT_EXPECTATION: u8 = 2;
+/// Exit code: the scenario file is bad.
+pub const EXIT_BAD_SCENARIO: u8 = 3;
+/// Exit code: the simulator failed.
+pub const EXIT_INTERNAL: u8 = 4;
+
+/// How one run went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every oracle held and every step ended as expected.
+    Pass,
+    /// Not run: the build lacks these capabilities.
+    Skipped(Vec<String>),
+    /// An oracle fired (its violations).
+    Invariant(Vec<String>),
+    /// A step ended otherwise than expected, or liveness failed (what).
+    Expectation(Vec<String>),
+    /// The simulator itself failed.
+    Internal(String),
+}
+
+impl Verdict {
+    /// The process exit code for this verdict.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Verdict::Pass | Verdict::Skipped(_) => EXIT_PASS,
+            Verdict::Invariant(_) => EXIT_INVARIANT,
+            Verdict::Expectation(_) => EXIT_EXPECTATION,
+            Verdict::Internal(_) => EXIT_INTERNAL,
+        }
+    }
+
+    /// One word.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Skipped(_) => "SKIP",
+            Verdict::Invariant(_) => "FAIL (invariant violated)",
+            Verdict::Expectation(_) => "FAIL (expectation)",
+            Verdict::Internal(_) => "ERROR (internal)",
+        }
+    }
+
+    /// What went wrong, one line each.
+    pub fn reasons(&self) -> Vec<String> {
+        match self {
+            Verdict::Pass => Vec::new(),
+            Verdict::Skipped(missing) => vec![format!(
+                "needs {}, which this build does not have yet",
+                missing.join(", ")
+            )],
+            Verdict::Invariant(r) | Verdict::Expectation(r) => r.clone(),
+            Verdict::Internal(why) => vec![why.clone()],
+        }
+    }
+}
+
+/// What became of one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepResult {
+    /// The step.
+    pub check: StepCheck,
+    /// `None`: never started; `Some(None)`: started, not finished.
+    pub outcome: Option<Option<Outcome>>,
+    /// When it finished (virtual µs).
+    pub finished_us: Option<u64>,
+    /// Whether that is what the scenario expects.
+    pub as_expected: bool,
+}
+
+impl StepResult {
+    /// "ok", "failed: …", "not finished", "never started".
+    pub fn status(&self) -> String {
+        match &self.outcome {
+            None => "never started".to_owned(),
+            Some(None) => "not finished".to_owned(),
+            Some(Some(o)) => o.describe(),
+        }
+    }
+}
+
+/// One run of a scenario.
+#[derive(Debug)]
+pub struct Run {
+    /// The seed.
+    pub seed: u64,
+    /// The simulator's report (absent if skipped or the simulator failed).
+    pub report: Option<RunReport>,
+    /// Every step's result, in file order.
+    pub steps: Vec<StepResult>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// Runs `scenario` at `seed` and judges it.
+pub fn run(scenario: &Scenario, seed: u64) -> Run {
+    let missing = scenario.missing_capabilities();
+    if !missing.is_empty() {
+        return Run {
+            seed,
+            report: None,
+            steps: Vec::new(),
+            verdict: Verdict::Skipped(missing),
+        };
+    }
+    let simulated = catch_unwind(AssertUnwindSafe(|| {
+        let mut sim = scenario.simulation(seed).map_err(|e| e.to_string())?;
+        Ok::<_, String>(sim.run(scenario.run_options()))
+    }));
+    let report = match simulated {
+        Ok(Ok(report)) => report,
+        Ok(Err(why)) => return internal(seed, why),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "the simulator panicked".to_owned());
+            return internal(seed, format!("the simulator panicked: {why}"));
+        }
+    };
+    let steps = judge_steps(scenario, &report);
+    let verdict = verdict(&report, &steps);
+    Run {
+        seed,
+        report: Some(report),
+        steps,
+        verdict,
+    }
+}
+
+fn internal(seed: u64, why: String) -> Run {
+    Run {
+        seed,
+        report: None,
+        steps: Vec::new(),
+        verdict: Verdict::Internal(why),
+    }
+}
+
+fn judge_steps(scenario: &Scenario, report: &RunReport) -> Vec<StepResult> {
+    scenario
+        .checks
+        .iter()
+        .map(|check| {
+            let record = report.outcome_of(&check.label);
+            let outcome = record.map(|r| r.outcome.clone());
+            let as_expected = match (&outcome, check.expected) {
+                (_, Expected::Any) => true,
+                (Some(Some(o)), Expected::Ok) => o.is_ok(),
+                (Some(Some(o)), Expected::Failed) => !o.is_ok(),
+                _ => false,
+            };
+            StepResult {
+                check: check.clone(),
+                outcome,
+                finished_us: record.and_then(|r| r.finished).map(|t| t.as_micros()),
+                as_expected,
+            }
+        })
+        .collect()
+}
+
+fn verdict(report: &RunReport, steps: &[StepResult]) -> Verdict {
+    if let EndReason::HostError(why) = &report.end {
+        return Verdict::Internal(format!("a simulated host failed: {why}"));
+    }
+    let invariants: Vec<String> = report
+        .violations
+        .iter()
+        .filter(|v| v.oracle != OracleKind::Liveness)
+        .map(|v| v.to_string())
+        .collect();
+    if !invariants.is_empty() {
+        return Verdict::Invariant(invariants);
+    }
+    let mut failures: Vec<String> = steps
+        .iter()
+        .filter(|s| !s.as_expected)
+        .map(|s| {
+            let wanted = match s.check.expected {
+                Expected::Failed => " (expected to fail)",
+                _ => "",
+            };
+            format!(
+                "line {}: {}: {}{wanted}",
+                s.check.line,
+                s.check.description,
+                s.status()
+            )
+        })
+        .collect();
+    failures.extend(
+        report
+            .violations
+            .iter()
+            .filter(|v| v.oracle == OracleKind::Liveness)
+            .map(|v| v.to_string()),
+    );
+    if failures.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Expectation(failures)
+    }
+}

@@ -1,0 +1,191 @@
+//! The YAML scenario language: parse a file strictly ([`model`]), check what it refers to and
+//! lower it onto the simulator ([`plan`]), report mistakes with file, line and column
+//! ([`diagnostic`]). `docs/SCENARIOS.md` is the language reference.
+
+pub mod diagnostic;
+pub mod model;
+pub mod plan;
+pub mod units;
+
+use std::path::Path;
+use std::time::Duration;
+
+use paseo_sim::{Action, Impairments, NodeSpec, RunOptions, SimConfig, SimError, Simulation};
+
+pub use diagnostic::Diagnostic;
+pub use model::Expected;
+
+/// A node of a checked scenario.
+#[derive(Clone, Debug)]
+pub struct NodePlan {
+    /// Its name.
+    pub name: String,
+    /// How the simulator builds it.
+    pub spec: NodeSpec,
+}
+
+/// What a step's outcome must be, checked after the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepCheck {
+    /// The label its action runs under (its own, or `line N`).
+    pub label: String,
+    /// Where it is written.
+    pub line: u64,
+    /// One line on what it does.
+    pub description: String,
+    /// The outcome it must have.
+    pub expected: Expected,
+}
+
+/// A checked scenario, ready to run at any seed.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it came from, as given.
+    pub path: String,
+    /// Its name.
+    pub name: String,
+    /// One line on what it shows.
+    pub description: String,
+    /// Its default seed.
+    pub seed: u64,
+    /// Capabilities it needs.
+    pub requires: Vec<String>,
+    /// End of the fault phase.
+    pub time_limit: Duration,
+    /// Length of the liveness phase (`None`: none).
+    pub liveness: Option<Duration>,
+    /// Default impairments.
+    pub network: Impairments,
+    /// Per-link impairments: (from, to, impairments).
+    pub links: Vec<(String, String, Impairments)>,
+    /// Fabrics: (index, with ICAC).
+    pub fabrics: Vec<(u8, bool)>,
+    /// Nodes, in file order.
+    pub nodes: Vec<NodePlan>,
+    /// Top-level actions, run one after the other.
+    pub actions: Vec<Action>,
+    /// Every step's expected outcome.
+    pub checks: Vec<StepCheck>,
+}
+
+/// Why a scenario file could not be used: its diagnostics and its text (to render them).
+#[derive(Clone, Debug)]
+pub struct LoadError {
+    /// The file's text (empty if it could not be read).
+    pub source: String,
+    /// Everything wrong, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    /// Every diagnostic rendered with its source line.
+    pub fn render(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(&self.source))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Reads and checks a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let shown = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| LoadError {
+        source: String::new(),
+        diagnostics: vec![Diagnostic::whole(
+            &shown,
+            format!("cannot read the file: {e}"),
+        )],
+    })?;
+    parse(&shown, &source)
+}
+
+/// Checks scenario text; `path` names it in diagnostics.
+pub fn parse(path: &str, source: &str) -> Result<Scenario, LoadError> {
+    let fail = |diagnostics| LoadError {
+        source: source.to_owned(),
+        diagnostics,
+    };
+    let file: model::File = serde_saphyr::from_str(source).map_err(|e| {
+        let text = e.without_snippet().to_string();
+        // The plain form ends in " at line L, column C"; the location is kept apart.
+        let message = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(m, _)| m);
+        let (message, help) = diagnostic::explain_parse_error(message);
+        let diagnostic = match e.location() {
+            Some(at) => Diagnostic::at(path, &at, message),
+            None => Diagnostic::whole(path, message),
+        };
+        fail(vec![diagnostic.maybe_help(help)])
+    })?;
+    plan::plan(path, file).map_err(fail)
+}
+
+/// Scenario files under `path`: the file itself, or every `*.yaml`/`*.yml` of the directory,
+/// sorted by name.
+pub fn files(path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    if path.is_dir() {
+        let mut out: Vec<_> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        out.sort();
+        Ok(out)
+    } else {
+        Ok(vec![path.to_path_buf()])
+    }
+}
+
+impl Scenario {
+    /// Capabilities it needs that this build lacks.
+    pub fn missing_capabilities(&self) -> Vec<String> {
+        let have = Simulation::capabilities();
+        self.requires
+            .iter()
+            .filter(|r| !have.contains(&r.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// The command that replays this scenario at `seed`.
+    pub fn replay_command(&self, seed: u64) -> String {
+        format!("cargo run --release -- replay {} --seed {seed}", self.path)
+    }
+
+    /// The simulation of this scenario at `seed`, every action scheduled.
+    pub fn simulation(&self, seed: u64) -> Result<Simulation, SimError> {
+        let config = SimConfig {
+            replay: Some(format!(
+                "cargo run --release -- replay {} --seed {{seed}}",
+                self.path
+            )),
+            ..SimConfig::named(&self.name)
+        };
+        let mut sim = Simulation::new(seed, config);
+        sim.set_default_impairments(self.network)?;
+        for (index, icac) in &self.fabrics {
+            sim.add_fabric(*index, *icac)?;
+        }
+        for node in &self.nodes {
+            sim.add_node(&node.name, node.spec.clone())?;
+        }
+        for (from, to, imp) in &self.links {
+            sim.set_link(from, to, *imp)?;
+        }
+        for action in &self.actions {
+            sim.then(action.clone());
+        }
+        Ok(sim)
+    }
+
+    /// How long the simulation runs.
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions {
+            limit: self.time_limit,
+            liveness: self.liveness,
+            probes: true,
+        }
+    }
+}
