@@ -104,7 +104,7 @@ fn fifty_seeds_of_every_scenario_keep_oracles_and_expectations() {
 }
 
 #[test]
-fn scenarios_that_need_case_are_skipped_until_the_node_runs_it() {
+fn scenarios_that_need_case_pass_now_that_the_node_runs_it() {
     let gated: Vec<Scenario> = library()
         .into_iter()
         .filter(|s| s.requires.iter().any(|r| r == "case"))
