@@ -67,12 +67,11 @@ pub struct CertificationRequest {
     subject_der: Vec<u8>,
 }
 
-/// Splits the element at the start of `input`: (content, whole element, rest).
-fn take<'a>(
-    input: &'a [u8],
-    tag: u8,
-    what: &'static str,
-) -> Result<(&'a [u8], &'a [u8], &'a [u8]), CsrError> {
+/// One DER element split off the front of an input: (content, whole element, rest).
+type Split<'a> = (&'a [u8], &'a [u8], &'a [u8]);
+
+/// Splits the element at the start of `input`, which must carry `tag`.
+fn take<'a>(input: &'a [u8], tag: u8, what: &'static str) -> Result<Split<'a>, CsrError> {
     let (found, start, end) = der::read_header(input).ok_or(CsrError::Der(what))?;
     if found != tag {
         return Err(CsrError::Der(what));
