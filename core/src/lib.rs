@@ -10,6 +10,7 @@ pub mod codec;
 pub mod crypto;
 pub mod exchange;
 pub mod fabric;
+pub mod im;
 pub mod mrp;
 pub mod node;
 pub mod pase;

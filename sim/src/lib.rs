@@ -10,10 +10,12 @@
 //! - Every datagram and event becomes a [`trace::TraceRecord`] (text, JSON lines, pcap,
 //!   Mermaid); [`oracle`]s check safety continuously and liveness after faults stop.
 //! - [`Simulation`] is the API a scenario (and the YAML layer) drives.
+//! - [`interop`] runs one node against a real peer (matter.js on loopback).
 
 pub mod command;
 pub mod disk;
 pub mod host;
+pub mod interop;
 pub mod io;
 pub mod local;
 pub mod network;

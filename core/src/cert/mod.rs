@@ -11,8 +11,11 @@
 //! - [`TrustedRoot`] / [`validate_chain`]: NOC → \[ICAC\] → RCAC validation (§9.5) yielding the
 //!   [`ValidatedPeer`] CASE needs, or a [`ChainError`] naming the failing certificate.
 //! - [`TestCa`]: a deterministic certificate authority for tests and the simulator.
+//! - [`CertificationRequest`]: the PKCS#10 CSR a commissionee returns, key and self-signature
+//!   checked ([`CsrError`]).
 
 mod chain;
+mod csr;
 pub mod der;
 mod dn;
 mod error;
@@ -28,6 +31,7 @@ mod x509;
 pub use chain::{
     ChainPolicy, MAX_TLV_CERT_LEN, TrustedRoot, ValidatedPeer, ValidityCheck, validate_chain,
 };
+pub use csr::{CertificationRequest, CsrError};
 pub use dn::{
     CaseAuthTag, DistinguishedName, DnAttribute, TextAttribute, X509StringType, tags as dn_tags,
 };

@@ -1,0 +1,35 @@
+//! Just enough of the Interaction Model (protocol 0x0001) to commission a device and read one
+//! attribute from it (SESSION-LAYER.md §12.4): the session layer's first real payloads.
+//!
+//! - [`CommandPath`] / [`AttributePath`]: the path lists every request and report carries.
+//! - [`StatusIb`] / [`ImStatus`]: IM statuses, and the [`StatusResponse`] message.
+//! - [`Command`], [`encode_invoke_request`], [`InvokeResponse`]: InvokeRequest (opcode 0x08)
+//!   and InvokeResponse (0x09).
+//! - [`encode_read_request`], [`ReportData`]: ReadRequest (0x02) for concrete attribute paths
+//!   and the ReportData (0x05) answering it.
+//! - [`commissioning`]: the fields of the General Commissioning and Operational Credentials
+//!   commands a commissioner sends, and their responses.
+//!
+//! Decoders take the payload of one message, read nothing past it and answer every malformed
+//! or unexpected input with an [`ImError`]. Unknown context tags are ignored, as §6.2 asks of
+//! protocol structures, so newer peers may add fields.
+
+pub mod commissioning;
+mod error;
+mod invoke;
+mod path;
+mod read;
+mod status;
+
+pub use error::ImError;
+pub use invoke::{Command, CommandResponse, InvokeResponse, encode_invoke_request};
+pub use path::{AttributePath, CommandPath};
+pub use read::{AttributeReport, ReportData, encode_read_request};
+pub use status::{ImStatus, StatusIb, StatusResponse};
+
+/// The InteractionModelRevision paseo writes under context tag 0xFF. matter.js 0.17.9 answers
+/// with 12 and does not need the tag; CHIP peers expect it (§12.4).
+pub const INTERACTION_MODEL_REVISION: u8 = 11;
+
+/// Context tag of InteractionModelRevision in every IM message (§12.4).
+pub(crate) const REVISION_TAG: u8 = 0xFF;

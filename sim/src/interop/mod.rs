@@ -1,0 +1,20 @@
+//! Conformance against a real peer: our node, as commissioner and controller, against the
+//! matter.js device of `sim/interop/matterjs/` over loopback UDP (docs/INTEROP.md).
+//!
+//! - [`peer`]: the device process (fresh storage per run, ready line, clean stop).
+//! - [`driver`]: our node on real UDP and the wall clock, run by the simulator's own node loop
+//!   ([`crate::host::NodeLoop`]) with [`hooks::InteropHooks`] (trace and oracles), driven
+//!   from outside the loop.
+//! - [`request`] and [`commission`]: sans-IO flows fed by node events: one IM request, and the
+//!   whole commissioning of SESSION-LAYER.md §12.4.
+//! - [`relay`]: a loopback UDP proxy applying the simulator's impairment model.
+//!
+//! Nothing here ever uses an address other than 127.0.0.0/8 or ::1
+//! ([`driver::ensure_loopback`]).
+
+pub mod commission;
+pub mod driver;
+pub mod hooks;
+pub mod peer;
+pub mod relay;
+pub mod request;
