@@ -867,6 +867,56 @@ fn repeated_requests_on_one_unsecured_session_hold_at_most_one_lingering_exchang
     assert_accounted(&pair.b);
 }
 
+/// Found by the `node_datagrams` fuzz target: with the commissioning window closed, a
+/// PBKDFParamRequest on an unsecured session whose CASE handshake was running was answered
+/// INVALID_PARAMETER reliably, leaving a second exchange on that session (beyond the one
+/// exchange per peer-initiated unsecured session that bounds the table). It is now refused
+/// with BUSY (`R = 0`) like any request on a busy session.
+#[test]
+fn regression_invalid_parameter_lingered_beside_a_running_handshake() {
+    let mut pair = fabric_pair(18, NodeConfig::default());
+    let (_, sigma1) = CaseInitiatorState::start(
+        &mut ChaCha20Rng::seed_from_u64(180),
+        &pair.a.fabrics()[0],
+        DEVICE,
+        NonZeroU16::new(0x1234).expect("non-zero"),
+        SessionParameters::paseo_default(),
+        None,
+    )
+    .expect("Sigma1");
+    let t = pair.now;
+    let first = unsecured_request(0x6000, 1, 1, SecureChannelOpcode::Sigma1.as_u8(), &sigma1);
+    pair.b.handle_datagram(t, source(1), &first);
+    assert_eq!(pair.b.handshakes_in_progress(), 1);
+    let (_, request) = PaseInitiatorState::start(
+        &mut ChaCha20Rng::seed_from_u64(181),
+        Passcode::new(PASSCODE).expect("passcode"),
+        NonZeroU16::new(7).expect("non-zero"),
+        SessionParameters::paseo_default(),
+    );
+    let second = unsecured_request(
+        0x6000,
+        2,
+        2,
+        SecureChannelOpcode::PbkdfParamRequest.as_u8(),
+        &request,
+    );
+    pair.b.handle_datagram(t, source(1), &second);
+    assert_eq!(pair.b.stats().handshakes_refused, 1);
+    assert_eq!(
+        (unsecured_count(&pair.b), unsecured_exchanges(&pair.b)),
+        (1, 1)
+    );
+    let sent = drain_b(&mut pair);
+    assert_eq!(
+        sent.last()
+            .and_then(|(_, r)| r.as_ref())
+            .and_then(|r| r.busy_wait_ms()),
+        Some(1000)
+    );
+    assert_accounted(&pair.b);
+}
+
 /// Before the fix an unsecured session created for a peer's first message was released only
 /// on the paths that reject or start something: a standalone ack (or any message consumed by
 /// MRP) from a new (address, ephemeral node id) left its session in the table for good.

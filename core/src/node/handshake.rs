@@ -356,10 +356,11 @@ impl Node {
     /// of an unsecured session, before any cryptography. Opens the exchange and owes the ack.
     /// Returns the local session id for the responder, or `None` after answering a refusal
     /// (counted in `NodeStats`). docs/RELIABILITY.md lists the limits:
-    /// - a PBKDFParamRequest without a commissioning window: INVALID_PARAMETER (§7.5);
     /// - a handshake already running on this unsecured session, a PASE responder already
     ///   running (one at a time, §7.5), `max_pending_handshakes` responders running, or no
-    ///   session id free: BUSY (`pase_busy` for PASE).
+    ///   session id free: BUSY (`pase_busy` for PASE), sent with `R = 0` so nothing lingers;
+    /// - otherwise a PBKDFParamRequest without a commissioning window: INVALID_PARAMETER
+    ///   (§7.5).
     ///
     /// Exchanges still lingering on the session (a StatusReport awaiting its ack) are
     /// abandoned: the peer has moved on to a new attempt. So a peer-initiated unsecured session
@@ -387,7 +388,7 @@ impl Node {
         {
             self.send_standalone_ack(now, exchange, ack);
         }
-        if kind == HandshakeKind::Pase && self.commissioning.is_none() {
+        if kind == HandshakeKind::Pase && self.commissioning.is_none() && !running_here {
             // No commissioning window: INVALID_PARAMETER (matter.js, §7.5).
             self.stats.unsolicited_dropped += 1;
             let failure = PaseFailure {
