@@ -917,6 +917,87 @@ fn regression_invalid_parameter_lingered_beside_a_running_handshake() {
     assert_accounted(&pair.b);
 }
 
+/// Found by the `node_datagrams` fuzz target: a Sigma1 that also acknowledged the device's
+/// lingering INVALID_PARAMETER on the same exchange closed that exchange, which released the
+/// unsecured session in the middle of processing; the new CASE responder then could not send
+/// Sigma2, ended, and left its exchange behind without a handshake, so the peer's next
+/// unsecured message on it was delivered to the application as `Event::Message`.
+#[test]
+fn regression_acked_lingering_exchange_released_the_session_under_a_new_handshake() {
+    let mut pair = fabric_pair(19, NodeConfig::default());
+    let node = 0x7000;
+    let t = pair.now;
+    let garbage = unsecured_request(
+        node,
+        1,
+        9,
+        SecureChannelOpcode::Sigma1.as_u8(),
+        &[0x15, 0x18],
+    );
+    pair.b.handle_datagram(t, source(1), &garbage);
+    let status = pair.b.poll_transmit().expect("INVALID_PARAMETER, reliable");
+    assert!(pair.b.poll_transmit().is_none());
+    let status_counter = counter_of(&status.payload);
+    let b_sent = pair.b.stats().datagrams_sent;
+
+    let (_, sigma1) = CaseInitiatorState::start(
+        &mut ChaCha20Rng::seed_from_u64(190),
+        &pair.a.fabrics()[0],
+        DEVICE,
+        NonZeroU16::new(0x1234).expect("non-zero"),
+        SessionParameters::paseo_default(),
+        None,
+    )
+    .expect("Sigma1");
+    let key = UnsecureSessionKey {
+        peer: source(1),
+        initiator_node_id: NodeId(node),
+    };
+    let mut peer = UnsecureSession::new(t, key, true, SharedUnencryptedCounter::starting_at(2));
+    let mut send = |pair: &mut Pair, opcode: u8, ack: Option<u32>, payload: &[u8]| {
+        let header = ProtocolHeader {
+            initiator: true,
+            reliable: true,
+            ack_counter: ack,
+            ..ProtocolHeader::new(ProtocolId::SECURE_CHANNEL, opcode, 9)
+        };
+        let datagram = peer
+            .encode(t, &ProtocolMessage { header, payload })
+            .expect("encode");
+        pair.b.handle_datagram(t, source(1), &datagram);
+    };
+    send(
+        &mut pair,
+        SecureChannelOpcode::Sigma1.as_u8(),
+        Some(status_counter),
+        &sigma1,
+    );
+    assert_eq!(pair.b.handshakes_in_progress(), 1, "the new responder runs");
+    assert_eq!(pair.b.stats().datagrams_sent, b_sent + 1, "Sigma2 went out");
+    assert_eq!(
+        (unsecured_count(&pair.b), unsecured_exchanges(&pair.b)),
+        (1, 1)
+    );
+    // The peer's next message goes to the handshake (and fails it), never to the application.
+    send(&mut pair, 0x00, None, &[]);
+    let mut events = Vec::new();
+    while let Some(e) = pair.b.poll_event() {
+        events.push(e);
+    }
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::Message { .. })),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::HandshakeFailed {
+            kind: HandshakeKind::Case,
+            ..
+        }
+    )));
+    assert_accounted(&pair.b);
+}
+
 /// Before the fix an unsecured session created for a peer's first message was released only
 /// on the paths that reject or start something: a standalone ack (or any message consumed by
 /// MRP) from a new (address, ephemeral node id) left its session in the table for good.

@@ -611,7 +611,10 @@ impl Node {
                     .send_on_exchange(now, exchange, opcode.as_u8(), &payload, HANDSHAKE_SEND)
                     .is_err()
                 {
+                    // The handshake and its exchange end together: an exchange left on an
+                    // unsecured session without its handshake would take messages for nobody.
                     self.end_handshake(now, exchange, HandshakeError::DeliveryFailed);
+                    self.remove_exchange(now, exchange, ExchangeCloseReason::DeliveryFailed);
                 }
             }
             Ok(Step::EstablishedPase { session, status }) => {

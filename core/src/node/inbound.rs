@@ -67,7 +67,9 @@ impl Node {
         match result {
             Ok((session, decoded)) => {
                 let exchange_id = decoded.protocol.exchange_id;
+                self.receiving = Some(session);
                 let decision = self.process(now, session, decoded);
+                self.receiving = None;
                 // An unsecured session lives only as long as an exchange uses it (§10.7): a
                 // message that opened none (an ack, a duplicate, a rejected request) must not
                 // leave it behind.
@@ -306,11 +308,20 @@ impl Node {
             self.stats.acks_received += 1;
             return RxDecision::Ack;
         }
-        self.stats.delivered += 1;
         if self.is_handshake(&id) {
+            self.stats.delivered += 1;
             self.advance_handshake(now, id, p.opcode, &message.payload);
             return RxDecision::Delivered;
         }
+        if let SessionRef::Unsecure(_) = session {
+            // Nothing on an unsecured session reaches the application (§1.5): an exchange
+            // there without a handshake only waits for its last ack. Not expected: a failed
+            // handshake takes its exchange with it.
+            let _ = self.close_exchange(now, id);
+            self.stats.unsolicited_dropped += 1;
+            return RxDecision::Unsolicited;
+        }
+        self.stats.delivered += 1;
         self.events.push_back(Event::Message {
             exchange: id,
             protocol: p.protocol(),

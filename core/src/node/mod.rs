@@ -165,6 +165,10 @@ pub struct Node {
     commissioning: Option<handshake::CommissioningWindow>,
     /// Operational credentials per fabric, ordered by fabric index.
     fabrics: Vec<crate::case::OperationalCredentials>,
+    /// The session of the datagram being processed. An unsecured one stays alive until the
+    /// datagram is done, whatever its exchanges do: an ack can end the session's last exchange
+    /// just before the same message opens the next one (found by `node_datagrams`).
+    receiving: Option<SessionRef>,
 }
 
 impl Node {
@@ -191,6 +195,7 @@ impl Node {
             handshakes: std::collections::BTreeMap::new(),
             commissioning: None,
             fabrics: Vec::new(),
+            receiving: None,
         }
     }
 
@@ -454,6 +459,9 @@ impl Node {
 
     /// Drops an unsecured session once no exchange uses it (its establishment ended, §10.7).
     fn release_unsecure_session(&mut self, session: SessionRef) {
+        if self.receiving == Some(session) {
+            return;
+        }
         if let SessionRef::Unsecure(key) = session {
             if self.exchanges.on_session(session).is_empty() {
                 self.sessions
