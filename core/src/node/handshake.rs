@@ -22,7 +22,9 @@ use crate::pase::{
     InitiatorStep, PaseError, PaseEstablished, PaseFailure, PaseInitiatorState, PaseResponder,
     PaseResponderState, Passcode, PbkdfParameters, ResponderStep, Verifier, busy_status_payload,
 };
-use crate::session::{SecureSessionArgs, SessionKind, SessionParameters, UnsecureSessionKey};
+use crate::session::{
+    SecureSessionArgs, Session, SessionKind, SessionParameters, UnsecureSessionKey,
+};
 use crate::time::Instant;
 
 /// matter.js closes a commissioning window after 20 failed PASE attempts (§7.5).
@@ -41,10 +43,13 @@ pub enum PaseBusyPolicy {
     Ignore,
 }
 
+/// The wait a BUSY StatusReport announces unless `PaseBusyPolicy::Busy` says otherwise.
+const DEFAULT_BUSY_WAIT: Duration = Duration::from_millis(1000);
+
 impl Default for PaseBusyPolicy {
     fn default() -> Self {
         PaseBusyPolicy::Busy {
-            wait: Duration::from_millis(1000),
+            wait: DEFAULT_BUSY_WAIT,
         }
     }
 }
@@ -92,9 +97,19 @@ pub(super) enum HandshakeState {
 pub(super) struct Handshake {
     state: HandshakeState,
     peer: SocketAddr,
+    /// The local session id it announced: reserved until it ends, so that two handshakes
+    /// never install the same id (§10.2).
+    local_session_id: u16,
 }
 
 impl Handshake {
+    fn is_responder(&self) -> bool {
+        matches!(
+            self.state,
+            HandshakeState::PaseResponder(_) | HandshakeState::CaseResponder(_)
+        )
+    }
+
     fn kind(&self) -> HandshakeKind {
         match self.state {
             HandshakeState::PaseInitiator(_) | HandshakeState::PaseResponder(_) => {
@@ -199,7 +214,7 @@ impl Node {
         peer: SocketAddr,
         passcode: Passcode,
     ) -> Result<ExchangeId, NodeError> {
-        let local_session_id = self.sessions.get_next_available_session_id()?;
+        let id = self.allocate_session_id(now)?;
         let ephemeral = self.sessions.random_ephemeral_node_id();
         self.sessions
             .create_unsecure_session(now, peer, ephemeral, true);
@@ -211,14 +226,13 @@ impl Node {
         self.exchanges
             .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
         let ours = self.advertised_parameters();
-        let id = NonZeroU16::new(local_session_id)
-            .ok_or(crate::session::ManagerError::ReservedSessionId)?;
         let (state, payload) = PaseInitiatorState::start(&mut self.rng, passcode, id, ours);
         self.handshakes.insert(
             exchange,
             Handshake {
                 state: HandshakeState::PaseInitiator(state),
                 peer,
+                local_session_id: id.get(),
             },
         );
         self.send_on_exchange(
@@ -268,9 +282,7 @@ impl Node {
             .find(|f| f.fabric_index() == fabric)
             .cloned()
             .ok_or(NodeError::UnknownFabric(fabric))?;
-        let local_session_id = self.sessions.get_next_available_session_id()?;
-        let id = NonZeroU16::new(local_session_id)
-            .ok_or(crate::session::ManagerError::ReservedSessionId)?;
+        let id = self.allocate_session_id(now)?;
         let record = self
             .sessions
             .find_resumption_record_by_node_id(fabric, peer_node_id)
@@ -300,6 +312,7 @@ impl Node {
             Handshake {
                 state: HandshakeState::CaseInitiator(state),
                 peer,
+                local_session_id: id.get(),
             },
         );
         self.send_on_exchange(
@@ -312,7 +325,8 @@ impl Node {
         Ok(exchange)
     }
 
-    /// An unsolicited Sigma1 on an unsecured session: start a CASE responder (§8.4).
+    /// An unsolicited Sigma1 on an unsecured session: start a CASE responder (§8.4), or
+    /// refuse with BUSY.
     pub(super) fn accept_sigma1(
         &mut self,
         now: Instant,
@@ -320,10 +334,51 @@ impl Node {
         counter: u32,
         payload: &[u8],
     ) {
-        let peer = match exchange.session {
-            SessionRef::Unsecure(key) => key.peer,
-            SessionRef::Secure(_) => return,
+        let SessionRef::Unsecure(key) = exchange.session else {
+            return;
         };
+        let Some(local) = self.admit_request(now, exchange, counter, HandshakeKind::Case) else {
+            return;
+        };
+        let ours = self.advertised_parameters();
+        self.handshakes.insert(
+            exchange,
+            Handshake {
+                state: HandshakeState::CaseResponder(CaseResponderState::new(local, ours)),
+                peer: key.peer,
+                local_session_id: local.get(),
+            },
+        );
+        self.advance_handshake(now, exchange, SecureChannelOpcode::Sigma1.as_u8(), payload);
+    }
+
+    /// Admits (or refuses) a peer's PBKDFParamRequest or Sigma1 that arrived on a new exchange
+    /// of an unsecured session, before any cryptography. Opens the exchange and owes the ack.
+    /// Returns the local session id for the responder, or `None` after answering a refusal
+    /// (counted in `NodeStats`). docs/RELIABILITY.md lists the limits:
+    /// - a handshake already running on this unsecured session, a PASE responder already
+    ///   running (one at a time, §7.5), `max_pending_handshakes` responders running, or no
+    ///   session id free: BUSY (`pase_busy` for PASE), sent with `R = 0` so nothing lingers;
+    /// - otherwise a PBKDFParamRequest without a commissioning window: INVALID_PARAMETER
+    ///   (§7.5).
+    ///
+    /// Exchanges still lingering on the session (a StatusReport awaiting its ack) are
+    /// abandoned: the peer has moved on to a new attempt. So a peer-initiated unsecured session
+    /// carries at most one exchange besides its running handshake.
+    fn admit_request(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeId,
+        counter: u32,
+        kind: HandshakeKind,
+    ) -> Option<NonZeroU16> {
+        let on_session = self.exchanges.on_session(exchange.session);
+        let running_here = on_session.iter().any(|x| self.is_handshake(x));
+        if !running_here {
+            for lingering in on_session {
+                self.abandon_exchange(lingering);
+            }
+        }
         self.exchanges
             .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
         if let Some(ack) = self
@@ -333,26 +388,98 @@ impl Node {
         {
             self.send_standalone_ack(now, exchange, ack);
         }
-        let local = match self
-            .sessions
-            .get_next_available_session_id()
-            .map(NonZeroU16::new)
-        {
-            Ok(Some(id)) => id,
-            _ => {
-                let _ = self.close_exchange(now, exchange);
-                return;
-            }
+        if kind == HandshakeKind::Pase && self.commissioning.is_none() && !running_here {
+            // No commissioning window: INVALID_PARAMETER (matter.js, §7.5).
+            self.stats.unsolicited_dropped += 1;
+            let failure = PaseFailure {
+                error: PaseError::Finished,
+                status_report: Some(crate::codec::StatusReport::invalid_parameter()),
+            };
+            self.send_status_and_close(now, exchange, failure.status_report_payload(), true);
+            return None;
+        }
+        let responders = self
+            .handshakes
+            .values()
+            .filter(|h| h.is_responder())
+            .count();
+        let pase_running = kind == HandshakeKind::Pase
+            && self
+                .handshakes
+                .values()
+                .any(|h| matches!(h.state, HandshakeState::PaseResponder(_)));
+        let full = responders >= self.config.max_pending_handshakes;
+        let local = if running_here || pase_running || full {
+            None
+        } else {
+            self.allocate_session_id(now).ok()
         };
-        let ours = self.advertised_parameters();
-        self.handshakes.insert(
-            exchange,
-            Handshake {
-                state: HandshakeState::CaseResponder(CaseResponderState::new(local, ours)),
-                peer,
-            },
-        );
-        self.advance_handshake(now, exchange, SecureChannelOpcode::Sigma1.as_u8(), payload);
+        if local.is_none() {
+            self.stats.handshakes_refused += 1;
+            self.refuse_request(now, exchange, kind);
+        } else {
+            self.stats.delivered += 1;
+        }
+        local
+    }
+
+    /// Answers a refused establishment request and closes its exchange: BUSY (sent with
+    /// `R = 0`, Q10) with the wait of `pase_busy` (1000 ms under `Ignore`) for CASE, as CHIP
+    /// does (Q12); for PASE what `pase_busy` says (BUSY, or only the ack as matter.js, Q11).
+    fn refuse_request(&mut self, now: Instant, exchange: ExchangeId, kind: HandshakeKind) {
+        let wait = match self.config.pase_busy {
+            PaseBusyPolicy::Busy { wait } => Some(wait),
+            PaseBusyPolicy::Ignore if kind == HandshakeKind::Pase => None,
+            PaseBusyPolicy::Ignore => Some(DEFAULT_BUSY_WAIT),
+        };
+        match wait {
+            Some(wait) => {
+                let wait_ms = u16::try_from(wait.as_millis()).unwrap_or(u16::MAX);
+                self.send_status_and_close(
+                    now,
+                    exchange,
+                    Some(busy_status_payload(wait_ms)),
+                    false,
+                );
+            }
+            None => {
+                let _ = self.close_exchange(now, exchange);
+            }
+        }
+    }
+
+    /// A local session id for a new handshake: the next free id (§10.2) that no running
+    /// handshake has announced. If all 65535 ids are in use, the least recently active
+    /// session is evicted and its id reused, as matter.js does (§10.2); with the default
+    /// `max_sessions` (64) the table never gets there.
+    fn allocate_session_id(&mut self, now: Instant) -> Result<NonZeroU16, NodeError> {
+        let reserved: std::collections::BTreeSet<u16> = self
+            .handshakes
+            .values()
+            .map(|h| h.local_session_id)
+            .collect();
+        // Free ids come back in cyclic order, so among any `reserved.len() + 1` answers at
+        // least one is unreserved unless every free id is reserved.
+        for _ in 0..=reserved.len() {
+            match self.sessions.get_next_available_session_id() {
+                Ok(id) if !reserved.contains(&id) => {
+                    return NonZeroU16::new(id)
+                        .ok_or(crate::session::ManagerError::ReservedSessionId.into());
+                }
+                Ok(_) => {}
+                Err(crate::session::ManagerError::SessionIdsExhausted) => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let victim = self
+            .sessions
+            .find_oldest_inactive_session()
+            .map(|s| s.id())
+            .filter(|id| !reserved.contains(id))
+            .ok_or(crate::session::ManagerError::SessionIdsExhausted)?;
+        self.sessions.evict_session(victim, now);
+        self.forward_session_events();
+        NonZeroU16::new(victim).ok_or(crate::session::ManagerError::ReservedSessionId.into())
     }
 
     /// The certificate policy at `now`.
@@ -384,69 +511,22 @@ impl Node {
         counter: u32,
         payload: &[u8],
     ) {
-        let peer = match exchange.session {
-            SessionRef::Unsecure(key) => key.peer,
-            SessionRef::Secure(_) => return,
-        };
-        self.exchanges
-            .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
-        if let Some(ack) = self
-            .exchanges
-            .get_mut(&exchange)
-            .and_then(|e| e.reliability.owe_ack(counter, now))
-        {
-            self.send_standalone_ack(now, exchange, ack);
-        }
-        let Some(window) = self.commissioning.as_ref() else {
-            // No commissioning window: INVALID_PARAMETER (matter.js, §7.5).
-            self.stats.unsolicited_dropped += 1;
-            let failure = PaseFailure {
-                error: PaseError::Finished,
-                status_report: Some(crate::codec::StatusReport::invalid_parameter()),
-            };
-            self.send_status_and_close(now, exchange, failure.status_report_payload(), true);
+        let SessionRef::Unsecure(key) = exchange.session else {
             return;
         };
-        let pase_running = self
-            .handshakes
-            .values()
-            .any(|h| matches!(h.state, HandshakeState::PaseResponder(_)));
-        if pase_running {
-            self.stats.unsolicited_dropped += 1;
-            match self.config.pase_busy {
-                PaseBusyPolicy::Busy { wait } => {
-                    let wait_ms = u16::try_from(wait.as_millis()).unwrap_or(u16::MAX);
-                    // BUSY goes out with R = 0 (Q10).
-                    self.send_status_and_close(
-                        now,
-                        exchange,
-                        Some(busy_status_payload(wait_ms)),
-                        false,
-                    );
-                }
-                PaseBusyPolicy::Ignore => {
-                    let _ = self.close_exchange(now, exchange);
-                }
-            }
+        let Some(local) = self.admit_request(now, exchange, counter, HandshakeKind::Pase) else {
             return;
-        }
-        let responder = window.responder.clone();
-        let local = match self
-            .sessions
-            .get_next_available_session_id()
-            .map(NonZeroU16::new)
-        {
-            Ok(Some(id)) => id,
-            _ => {
-                let _ = self.close_exchange(now, exchange);
-                return;
-            }
+        };
+        let Some(responder) = self.commissioning.as_ref().map(|w| w.responder.clone()) else {
+            // Not reachable: admission refuses requests without a commissioning window.
+            return;
         };
         self.handshakes.insert(
             exchange,
             Handshake {
                 state: HandshakeState::PaseResponder(PaseResponderState::new(responder, local)),
-                peer,
+                peer: key.peer,
+                local_session_id: local.get(),
             },
         );
         self.advance_handshake(
@@ -531,7 +611,10 @@ impl Node {
                     .send_on_exchange(now, exchange, opcode.as_u8(), &payload, HANDSHAKE_SEND)
                     .is_err()
                 {
+                    // The handshake and its exchange end together: an exchange left on an
+                    // unsecured session without its handshake would take messages for nobody.
                     self.end_handshake(now, exchange, HandshakeError::DeliveryFailed);
+                    self.remove_exchange(now, exchange, ExchangeCloseReason::DeliveryFailed);
                 }
             }
             Ok(Step::EstablishedPase { session, status }) => {

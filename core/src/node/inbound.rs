@@ -32,6 +32,18 @@ impl Node {
     /// Feeds one datagram received from `from` at `now`.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
         self.stats.datagrams_received += 1;
+        if bytes.len() > self.config.max_datagram_size {
+            // Matter datagrams fit in 1280 bytes (§1.1); matter.js drops larger ones unread.
+            self.stats.oversized += 1;
+            self.diagnose(|| Diagnostic::Received {
+                from,
+                session_id: 0,
+                message_counter: 0,
+                exchange_id: None,
+                decision: RxDecision::Malformed,
+            });
+            return;
+        }
         let message = match Message::decode(bytes) {
             Ok(message) => message,
             Err(_) => {
@@ -55,7 +67,13 @@ impl Node {
         match result {
             Ok((session, decoded)) => {
                 let exchange_id = decoded.protocol.exchange_id;
+                self.receiving = Some(session);
                 let decision = self.process(now, session, decoded);
+                self.receiving = None;
+                // An unsecured session lives only as long as an exchange uses it (§10.7): a
+                // message that opened none (an ack, a duplicate, a rejected request) must not
+                // leave it behind.
+                self.release_unsecure_session(session);
                 self.diagnose(|| Diagnostic::Received {
                     from,
                     session_id,
@@ -119,14 +137,26 @@ impl Node {
             peer: from,
             initiator_node_id,
         };
-        let existed = self
+        let existing_role = self
             .sessions
             .get_unsecure_session(from, initiator_node_id)
-            .is_some();
+            .map(|s| s.we_initiate());
+        let existed = existing_role.is_some();
         if !existed && !peer_initiates {
             // A response for an unsecured session we never started (matter.js drops these, Q3).
             self.stats.unknown_session += 1;
             return Err(RxDecision::UnknownSession);
+        }
+        if existing_role == Some(peer_initiates) {
+            // The sender claims the role we hold on this session: our own message reflected
+            // back (or a forgery of one). The initiator's messages carry its ephemeral id as
+            // source, the responder's as destination (§1.5), so the roles cannot both be ours.
+            self.stats.unknown_session += 1;
+            return Err(RxDecision::UnknownSession);
+        }
+        if !existed && !self.make_room_for_unsecure_session() {
+            self.stats.unsecured_table_full += 1;
+            return Err(RxDecision::Unsolicited);
         }
         let session = self
             .sessions
@@ -192,6 +222,7 @@ impl Node {
         }
         let is_secure_channel = p.protocol() == ProtocolId::SECURE_CHANNEL;
         if is_secure_channel && p.opcode == SecureChannelOpcode::StandaloneAck.as_u8() {
+            self.stats.acks_received += 1;
             return RxDecision::Ack;
         }
 
@@ -211,6 +242,7 @@ impl Node {
                     self.exchanges.insert(id, Exchange::new(p.protocol()));
                 }
                 Unsolicited::CloseSession => {
+                    self.stats.delivered += 1;
                     if p.reliable {
                         self.send_standalone_ack(now, id, message.message_counter);
                     }
@@ -227,7 +259,6 @@ impl Node {
                     if p.reliable {
                         self.send_standalone_ack(now, id, message.message_counter);
                     }
-                    self.release_unsecure_session(session);
                     return RxDecision::Unsolicited;
                 }
                 Unsolicited::SessionClosing => {
@@ -237,19 +268,19 @@ impl Node {
                 Unsolicited::PaseRequest => {
                     let counter = message.message_counter;
                     self.accept_pbkdf_request(now, id, counter, &message.payload);
-                    self.release_unsecure_session(session);
                     return RxDecision::Delivered;
                 }
                 Unsolicited::CaseRequest => {
                     let counter = message.message_counter;
                     self.accept_sigma1(now, id, counter, &message.payload);
-                    self.release_unsecure_session(session);
                     return RxDecision::Delivered;
                 }
             }
         }
 
         let Some(ex) = self.exchanges.get_mut(&id) else {
+            // Not reachable: an accepted message's exchange was inserted just above.
+            self.stats.unsolicited_dropped += 1;
             return RxDecision::Unsolicited;
         };
         let flush = if p.reliable {
@@ -274,13 +305,23 @@ impl Node {
             {
                 self.send_standalone_ack(now, id, ack.counter);
             }
+            self.stats.acks_received += 1;
             return RxDecision::Ack;
         }
-        self.stats.delivered += 1;
         if self.is_handshake(&id) {
+            self.stats.delivered += 1;
             self.advance_handshake(now, id, p.opcode, &message.payload);
             return RxDecision::Delivered;
         }
+        if let SessionRef::Unsecure(_) = session {
+            // Nothing on an unsecured session reaches the application (§1.5): an exchange
+            // there without a handshake only waits for its last ack. Not expected: a failed
+            // handshake takes its exchange with it.
+            let _ = self.close_exchange(now, id);
+            self.stats.unsolicited_dropped += 1;
+            return RxDecision::Unsolicited;
+        }
+        self.stats.delivered += 1;
         self.events.push_back(Event::Message {
             exchange: id,
             protocol: p.protocol(),

@@ -35,7 +35,7 @@ use crate::mrp::MrpParameters;
 use crate::mrp::reliability::JitterSource;
 use crate::session::{
     ManagerContext, ManagerError, SecureSession, SecureSessionArgs, Session, SessionClose,
-    SessionError, SessionEvent, SessionLimits, SessionManager,
+    SessionError, SessionEvent, SessionLimits, SessionManager, UnsecureSessionKey,
 };
 use crate::store::Store;
 use crate::time::Instant;
@@ -60,6 +60,18 @@ pub struct NodeConfig {
     pub pase_busy: PaseBusyPolicy,
     /// How CASE checks certificate validity periods.
     pub certificate_time: CertificateTime,
+    /// Peer-initiated handshakes (PASE and CASE responders) running at once. A
+    /// PBKDFParamRequest or Sigma1 beyond it is refused before any cryptography: BUSY for
+    /// CASE (as CHIP, Q12), `pase_busy` for PASE; counted in `NodeStats::handshakes_refused`.
+    /// Default 16 (docs/RELIABILITY.md).
+    pub max_pending_handshakes: usize,
+    /// Unsecured sessions held at once. A peer's first message on a new one evicts the oldest
+    /// unsecured session that carries no running handshake (abandoning the StatusReport or
+    /// ack it was still retransmitting), or is dropped if all of them carry one. Default 64.
+    pub max_unsecured_sessions: usize,
+    /// Largest datagram accepted; larger ones are dropped unread and counted in
+    /// `NodeStats::oversized`. Default 1280, the Matter maximum on UDP (§1.1).
+    pub max_datagram_size: usize,
     /// Deliberate protocol violations, for testing the simulator's oracles (all off).
     #[doc(hidden)]
     pub faults: NodeFaults,
@@ -76,6 +88,9 @@ impl Default for NodeConfig {
             jitter: JitterSource::Random,
             pase_busy: PaseBusyPolicy::default(),
             certificate_time: CertificateTime::default(),
+            max_pending_handshakes: 16,
+            max_unsecured_sessions: 64,
+            max_datagram_size: 1280,
             faults: NodeFaults::default(),
         }
     }
@@ -150,6 +165,10 @@ pub struct Node {
     commissioning: Option<handshake::CommissioningWindow>,
     /// Operational credentials per fabric, ordered by fabric index.
     fabrics: Vec<crate::case::OperationalCredentials>,
+    /// The session of the datagram being processed. An unsecured one stays alive until the
+    /// datagram is done, whatever its exchanges do: an ack can end the session's last exchange
+    /// just before the same message opens the next one (found by `node_datagrams`).
+    receiving: Option<SessionRef>,
 }
 
 impl Node {
@@ -176,6 +195,7 @@ impl Node {
             handshakes: std::collections::BTreeMap::new(),
             commissioning: None,
             fabrics: Vec::new(),
+            receiving: None,
         }
     }
 
@@ -354,21 +374,63 @@ impl Node {
             return;
         }
         for id in self.exchanges.on_session(session) {
-            if let Some(ex) = self.exchanges.remove(&id) {
-                if let Some(out) = ex.reliability.outstanding {
-                    self.stats.delivery_failures += 1;
-                    self.events.push_back(Event::DeliveryFailed {
-                        exchange: id,
-                        message_counter: out.message_counter,
-                        reason: DeliveryError::SessionClosed,
-                    });
-                }
-                self.events.push_back(Event::ExchangeClosed {
+            self.abandon_exchange(id);
+        }
+    }
+
+    /// Drops one exchange without a word to the peer: its outstanding message fails
+    /// ([`DeliveryError::SessionClosed`]) and its timers die. Handshake bookkeeping is the
+    /// caller's business.
+    fn abandon_exchange(&mut self, id: ExchangeId) {
+        if let Some(ex) = self.exchanges.remove(&id) {
+            if let Some(out) = ex.reliability.outstanding {
+                self.stats.delivery_failures += 1;
+                self.events.push_back(Event::DeliveryFailed {
                     exchange: id,
-                    reason: ExchangeCloseReason::SessionClosed,
+                    message_counter: out.message_counter,
+                    reason: DeliveryError::SessionClosed,
                 });
             }
+            self.events.push_back(Event::ExchangeClosed {
+                exchange: id,
+                reason: ExchangeCloseReason::SessionClosed,
+            });
         }
+    }
+
+    /// Makes room for one more unsecured session under `max_unsecured_sessions`: evicts the
+    /// oldest (by creation, then key) unsecured session that carries no running handshake,
+    /// abandoning what its exchanges were still retransmitting (a failure StatusReport, or a
+    /// SUCCESS the peer has not acked). Returns false if every session carries a handshake.
+    /// Handshakes are never evicted: they are bounded by `max_pending_handshakes` instead.
+    fn make_room_for_unsecure_session(&mut self) -> bool {
+        let limit = self.config.max_unsecured_sessions.max(1);
+        while self.sessions.unsecure_sessions().count() >= limit {
+            let busy: BTreeSet<UnsecureSessionKey> = self
+                .handshakes
+                .keys()
+                .filter_map(|x| match x.session {
+                    SessionRef::Unsecure(key) => Some(key),
+                    SessionRef::Secure(_) => None,
+                })
+                .collect();
+            let victim = self
+                .sessions
+                .unsecure_sessions()
+                .filter(|s| !busy.contains(&s.key()))
+                .min_by_key(|s| (s.context().created_at, s.key()))
+                .map(|s| s.key());
+            let Some(victim) = victim else {
+                return false;
+            };
+            for id in self.exchanges.on_session(SessionRef::Unsecure(victim)) {
+                self.abandon_exchange(id);
+            }
+            self.sessions
+                .remove_unsecure_session(victim.peer, victim.initiator_node_id);
+            self.stats.unsecured_evicted += 1;
+        }
+        true
     }
 
     /// Removes an exchange and tells its session, which may then finish a deferred close.
@@ -397,6 +459,9 @@ impl Node {
 
     /// Drops an unsecured session once no exchange uses it (its establishment ended, §10.7).
     fn release_unsecure_session(&mut self, session: SessionRef) {
+        if self.receiving == Some(session) {
+            return;
+        }
         if let SessionRef::Unsecure(key) = session
             && self.exchanges.on_session(session).is_empty()
         {

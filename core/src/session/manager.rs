@@ -291,13 +291,21 @@ impl SessionManager {
     }
 
     fn evict(&mut self, id: u16, now: Instant) {
-        if let Some(mut session) = self.sessions.remove(&id) {
-            let _ = session.end(now, false);
-            self.events.push_back(SessionEvent::Closed {
-                session_id: id,
-                reason: CloseReason::Evicted,
-            });
-        }
+        self.evict_session(id, now);
+    }
+
+    /// Force-closes session `id` to make room (no CloseSession is sent, §10.3); its `Closed`
+    /// event says `Evicted`. Returns whether the session existed.
+    pub fn evict_session(&mut self, id: u16, now: Instant) -> bool {
+        let Some(mut session) = self.sessions.remove(&id) else {
+            return false;
+        };
+        let _ = session.end(now, false);
+        self.events.push_back(SessionEvent::Closed {
+            session_id: id,
+            reason: CloseReason::Evicted,
+        });
+        true
     }
 
     /// The secure session with local id `id`.
@@ -489,6 +497,11 @@ impl SessionManager {
         self.unsecure.entry(key).or_insert_with(|| {
             UnsecureSession::new(now, key, we_initiate, self.unencrypted_counter.clone())
         })
+    }
+
+    /// Every unsecured session, ordered by key (peer address, initiator node id).
+    pub fn unsecure_sessions(&self) -> impl Iterator<Item = &UnsecureSession> {
+        self.unsecure.values()
     }
 
     /// A fresh random ephemeral initiator node id for an unsecured session we start.

@@ -205,6 +205,12 @@ impl SecureSession {
         self.counter.peek()
     }
 
+    /// The receive-side replay window (§2.2), read-only: fuzzers and oracles check that it
+    /// never moves backwards.
+    pub fn reception(&self) -> &ReceptionState {
+        &self.reception
+    }
+
     /// Updates the peer's address (peers may move, §10.4).
     pub fn set_peer_address(&mut self, address: SocketAddr) {
         self.context.peer_address = Some(address);

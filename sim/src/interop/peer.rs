@@ -190,10 +190,10 @@ impl MatterJsPeer {
             if let Some(line) = log.lines().find(|l| l.starts_with(FAILED_MARKER)) {
                 return Err(PeerError::Failed(line.to_owned()));
             }
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
-                    return Err(PeerError::Exited(status));
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                return Err(PeerError::Exited(status));
             }
             if waited >= timeout {
                 return Err(PeerError::ReadyTimeout(timeout));

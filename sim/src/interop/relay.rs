@@ -220,10 +220,10 @@ impl Relaying {
             Direction::ToUs => &mut stats.to_us,
         };
         counts.received += 1;
-        if let Some((session, counter)) = header_ids(&bytes) {
-            if !self.seen.insert((direction, session, counter)) {
-                counts.repeats += 1;
-            }
+        if let Some((session, counter)) = header_ids(&bytes)
+            && !self.seen.insert((direction, session, counter))
+        {
+            counts.repeats += 1;
         }
         let what = match fate {
             Fate::Dropped(reason) => {
