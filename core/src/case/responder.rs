@@ -220,45 +220,44 @@ fn respond(
         })?;
     let peer_parameters = sigma1.initiator_session_params.unwrap_or_default();
 
-    if let Some(request) = &sigma1.resumption {
-        if let Some((record, credentials)) =
+    if let Some(request) = &sigma1.resumption
+        && let Some((record, credentials)) =
             resumable(request, &sigma1.initiator_random, fabrics, find_record)
-        {
-            let new_resumption_id = entropy.resumption_id();
-            let s2rk = sigma2_resume_key(
-                &record.shared_secret,
-                &sigma1.initiator_random,
-                &new_resumption_id,
-            );
-            let payload = Sigma2Resume {
-                resumption_id: new_resumption_id,
-                sigma2_resume_mic: sigma2_resume_mic(&s2rk),
-                responder_session_id: local_session_id.get(),
-                responder_session_params: Some(our_params),
-            }
-            .encode()?;
-            let established = CaseEstablished {
-                role: CaseRole::Responder,
-                local_session_id,
-                peer_session_id,
-                fabric_index: credentials.fabric_index(),
-                local_node_id: credentials.node_id(),
-                // No certificates in a resumption: the identity is the record's (§8.6).
-                peer_node_id: record.peer_node_id,
-                peer_cats: record.peer_cats,
-                peer_parameters,
-                shared_secret: record.shared_secret,
-                // Q14: the id the initiator sent in Sigma1, not the new one.
-                salt: resumption_salt(&sigma1.initiator_random, &request.resumption_id).to_vec(),
-                is_resumption: true,
-                resumption_id: new_resumption_id,
-                fabric_id: credentials.fabric_id(),
-            };
-            return Ok(Sigma1Reply::Resume(
-                AwaitResumeStatus { established },
-                payload,
-            ));
+    {
+        let new_resumption_id = entropy.resumption_id();
+        let s2rk = sigma2_resume_key(
+            &record.shared_secret,
+            &sigma1.initiator_random,
+            &new_resumption_id,
+        );
+        let payload = Sigma2Resume {
+            resumption_id: new_resumption_id,
+            sigma2_resume_mic: sigma2_resume_mic(&s2rk),
+            responder_session_id: local_session_id.get(),
+            responder_session_params: Some(our_params),
         }
+        .encode()?;
+        let established = CaseEstablished {
+            role: CaseRole::Responder,
+            local_session_id,
+            peer_session_id,
+            fabric_index: credentials.fabric_index(),
+            local_node_id: credentials.node_id(),
+            // No certificates in a resumption: the identity is the record's (§8.6).
+            peer_node_id: record.peer_node_id,
+            peer_cats: record.peer_cats,
+            peer_parameters,
+            shared_secret: record.shared_secret,
+            // Q14: the id the initiator sent in Sigma1, not the new one.
+            salt: resumption_salt(&sigma1.initiator_random, &request.resumption_id).to_vec(),
+            is_resumption: true,
+            resumption_id: new_resumption_id,
+            fabric_id: credentials.fabric_id(),
+        };
+        return Ok(Sigma1Reply::Resume(
+            AwaitResumeStatus { established },
+            payload,
+        ));
     }
 
     let credentials = fabrics

@@ -1,17 +1,16 @@
 //! The seam between the simulator and CASE in paseo-core's node.
 //!
-//! CASE runs in the node once `Node::add_fabric(OperationalCredentials)` and
-//! `Node::start_case(now, peer, fabric, peer_node_id)` exist there. Until then this module is
-//! the only place that knows: [`CASE_IN_NODE`] is `false`, minting credentials and starting
-//! CASE fail with [`CASE_MISSING`], and scenarios that need CASE say so (`requires: [case]`)
-//! and are skipped. When CASE lands, swap the bodies as each function's comment says and set
-//! [`CASE_IN_NODE`] to `true`; nothing else in the simulator changes.
+//! Minting credentials from a test fabric's CA, giving them to a node and starting CASE are
+//! the only places the simulator touches CASE. [`CASE_IN_NODE`] tells scenarios whether the
+//! node runs CASE (`requires: [case]` is checked against it); [`CASE_MISSING`] is the failure
+//! of a CASE action in a build without it.
 
 use std::net::SocketAddr;
 
+use paseo_core::case::OperationalCredentials;
 use paseo_core::cert::{TestCa, TestCaConfig};
 use paseo_core::exchange::ExchangeId;
-use paseo_core::fabric::{Fabric, FabricIndex, NodeId};
+use paseo_core::fabric::{FabricIndex, NodeId};
 use paseo_core::node::Node;
 use paseo_core::time::Instant;
 use rand_chacha::ChaCha20Rng;
@@ -19,7 +18,7 @@ use rand_chacha::ChaCha20Rng;
 use crate::seed;
 
 /// Whether the node runs CASE (see the module comment).
-pub const CASE_IN_NODE: bool = false;
+pub const CASE_IN_NODE: bool = true;
 
 /// Why a CASE action fails while [`CASE_IN_NODE`] is `false`.
 pub const CASE_MISSING: &str = "CASE is not in paseo-core's node yet";
@@ -57,54 +56,33 @@ impl TestFabric {
 }
 
 /// A node's credentials on one fabric.
-///
-/// Swap: `pub(crate) type Credentials = paseo_core::case::OperationalCredentials;`.
-#[derive(Clone, Debug)]
-pub(crate) struct Credentials {
-    fabric: Fabric,
-}
+pub(crate) type Credentials = OperationalCredentials;
 
-impl Credentials {
-    /// The fabric identity (swap: `creds.fabric().clone()`).
-    pub fn fabric(&self) -> &Fabric {
-        &self.fabric
-    }
-}
-
-/// Mints `node_id`'s credentials on `fabric` (the stub keeps only the fabric identity).
-///
-/// Swap: `OperationalCredentials::from_test_ca(&mut fabric.ca, fabric.index, node_id, &[],
-/// fabric.ipk_epoch_key, rng).map_err(|e| e.to_string())`.
+/// Mints `node_id`'s credentials on `fabric`: a fresh operational key from `rng` and a NOC
+/// signed by the fabric's CA (its ICAC when it has one).
 pub(crate) fn mint(
     fabric: &mut TestFabric,
     node_id: NodeId,
     rng: &mut ChaCha20Rng,
 ) -> Result<Credentials, String> {
-    // The stub issues no NOC: neither the RNG nor the IPK is used yet.
-    let _ = (rng, fabric.ipk_epoch_key);
-    Ok(Credentials {
-        fabric: Fabric {
-            index: fabric.index,
-            fabric_id: fabric.ca.fabric_id(),
-            label: String::new(),
-            node_id,
-            root_node_id: NodeId::UNSPECIFIED,
-            root_vendor_id: 0xFFF1,
-        },
-    })
+    OperationalCredentials::from_test_ca(
+        &mut fabric.ca,
+        fabric.index,
+        node_id,
+        &[],
+        fabric.ipk_epoch_key,
+        rng,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Gives the node its credentials (at the join, and again after each restart).
-///
-/// Swap: `node.add_fabric(creds.clone()).map_err(|e| e.to_string())`.
 pub(crate) fn add_fabric(node: &mut Node, creds: &Credentials) -> Result<(), String> {
-    let _ = (node, creds);
-    Err(CASE_MISSING.to_owned())
+    node.add_fabric(creds.clone());
+    Ok(())
 }
 
 /// Starts CASE (resumption when the node holds a record for the peer).
-///
-/// Swap: `node.start_case(now, peer, fabric, peer_node_id).map_err(|e| e.to_string())`.
 pub(crate) fn start_case(
     node: &mut Node,
     now: Instant,
@@ -112,8 +90,8 @@ pub(crate) fn start_case(
     fabric: FabricIndex,
     peer_node_id: NodeId,
 ) -> Result<ExchangeId, String> {
-    let _ = (node, now, peer, fabric, peer_node_id);
-    Err(CASE_MISSING.to_owned())
+    node.start_case(now, peer, fabric, peer_node_id)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
