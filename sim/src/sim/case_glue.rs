@@ -1,11 +1,13 @@
-//! The seam between the simulator and CASE in paseo-core's node: minting a node's
-//! operational credentials on a test fabric, handing them to the node, starting CASE.
+//! The seam between the simulator and CASE in paseo-core's node.
 //!
-//! Scenarios that need CASE say so (`requires: [case]`); [`CASE_IN_NODE`] says whether this
-//! build can run them (it can: the node runs CASE).
+//! Minting credentials from a test fabric's CA, giving them to a node and starting CASE are
+//! the only places the simulator touches CASE. [`CASE_IN_NODE`] tells scenarios whether the
+//! node runs CASE (`requires: [case]` is checked against it); [`CASE_MISSING`] is the failure
+//! of a CASE action in a build without it.
 
 use std::net::SocketAddr;
 
+use paseo_core::case::OperationalCredentials;
 use paseo_core::cert::{TestCa, TestCaConfig};
 use paseo_core::exchange::ExchangeId;
 use paseo_core::fabric::{FabricIndex, NodeId};
@@ -18,7 +20,7 @@ use crate::seed;
 /// Whether the node runs CASE (see the module comment).
 pub const CASE_IN_NODE: bool = true;
 
-/// Why a CASE action fails when [`CASE_IN_NODE`] is `false`.
+/// Why a CASE action fails while [`CASE_IN_NODE`] is `false`.
 pub const CASE_MISSING: &str = "CASE is not in paseo-core's node yet";
 
 /// A test fabric: its CA (minted from the run's seed) and IPK epoch key.
@@ -54,15 +56,16 @@ impl TestFabric {
 }
 
 /// A node's credentials on one fabric.
-pub(crate) type Credentials = paseo_core::case::OperationalCredentials;
+pub(crate) type Credentials = OperationalCredentials;
 
-/// Mints `node_id`'s credentials (a NOC from the fabric's test CA) on `fabric`.
+/// Mints `node_id`'s credentials on `fabric`: a fresh operational key from `rng` and a NOC
+/// signed by the fabric's CA (its ICAC when it has one).
 pub(crate) fn mint(
     fabric: &mut TestFabric,
     node_id: NodeId,
     rng: &mut ChaCha20Rng,
 ) -> Result<Credentials, String> {
-    Credentials::from_test_ca(
+    OperationalCredentials::from_test_ca(
         &mut fabric.ca,
         fabric.index,
         node_id,

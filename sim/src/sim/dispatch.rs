@@ -318,15 +318,19 @@ impl Simulation {
                 kind,
             } => {
                 let (ni, pi) = (self.index(&node)?, self.index(&peer)?);
-                let Some(pair) = self.find_pair_of(ni, pi, kind) else {
+                // A pair the driver tracks, else the node's own table (the surviving end of a
+                // session whose peer crashed or restarted).
+                let tracked = self
+                    .find_pair_of(ni, pi, kind)
+                    .and_then(|pair| self.local_id(pair, ni).map(|id| (Some(pair), id)));
+                let Some((pair, session_id)) =
+                    tracked.or_else(|| self.table_session(ni, pi, kind).map(|id| (None, id)))
+                else {
                     return Ok(Some(Outcome::Failed(format!(
                         "no session {node} <-> {peer}"
                     ))));
                 };
-                let Some(session_id) = self.local_id(pair, ni) else {
-                    return Ok(Some(Outcome::Failed("no session".into())));
-                };
-                if let Some(p) = self.pairs.get_mut(pair) {
+                if let Some(p) = pair.and_then(|i| self.pairs.get_mut(i)) {
                     p.closed = true;
                 }
                 let cmd = Command::CloseSession {
