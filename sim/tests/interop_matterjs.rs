@@ -4,7 +4,7 @@
 //!
 //! Each test starts its own factory-fresh device on a free port and kills it (and removes its
 //! storage) whatever happens; on failure the device's log and our trace are printed. Without
-//! `node_modules` the tests fail and say to run `npm ci`; with `PASEO_SKIP_INTEROP=1` they
+//! `node_modules` the tests run `npm ci` once themselves (and fail if that fails); with `PASEO_SKIP_INTEROP=1` they
 //! print that they skipped. Handshake times are printed as `INTEROP-TIMING` lines (run with
 //! `--nocapture` to see them); `PASEO_INTEROP_VERBOSE=1` prints the device's log and our trace
 //! even when a test passes, `PASEO_PEER_LOG_LEVEL=debug` makes matter.js log every message.
@@ -43,10 +43,23 @@ fn interop_enabled(test: &str) -> bool {
         return false;
     }
     let dir = MatterJsPeer::script_dir();
+    // On a fresh machine the pinned packages are installed once (from package-lock.json), so
+    // `cargo test` alone runs the interop suite; tests of this binary share that one install.
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        if !MatterJsPeer::installed(&dir) {
+            eprintln!("installing the pinned matter.js packages: npm ci in {}", dir.display());
+            let status = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir)
+                .status();
+            eprintln!("npm ci: {status:?}");
+        }
+    });
     assert!(
         MatterJsPeer::installed(&dir),
-        "matter.js is not installed: run `npm ci` in {} (or set PASEO_SKIP_INTEROP=1 to skip \
-         the interop tests)",
+        "matter.js is not installed and `npm ci` in {} did not install it (needs Node.js >= \
+         20.19 and npm; or set PASEO_SKIP_INTEROP=1 to skip the interop tests)",
         dir.display()
     );
     true
