@@ -48,7 +48,10 @@ fn interop_enabled(test: &str) -> bool {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         if !MatterJsPeer::installed(&dir) {
-            eprintln!("installing the pinned matter.js packages: npm ci in {}", dir.display());
+            eprintln!(
+                "installing the pinned matter.js packages: npm ci in {}",
+                dir.display()
+            );
             let status = std::process::Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
                 .current_dir(&dir)
