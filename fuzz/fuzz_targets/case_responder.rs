@@ -11,94 +11,19 @@
 
 #![no_main]
 
-use std::num::NonZeroU16;
-use std::sync::OnceLock;
-
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use paseo_core::case::{
-    CaseInitiator, CaseInitiatorState, CaseResponder, CaseResponderState, CaseStep,
-    OperationalCredentials, Sigma1, Sigma1Reply,
-};
-use paseo_core::cert::{ChainPolicy, DEFAULT_NOT_BEFORE, TestCa, TestCaConfig};
+use paseo_core::case::{CaseInitiatorState, CaseResponderState, CaseStep, Sigma1};
 use paseo_core::codec::{SecureChannelOpcode, StatusReport};
-use paseo_core::fabric::{FabricIndex, NodeId};
-use paseo_core::session::{ResumptionRecord, SessionParameters};
+use paseo_core::fabric::NodeId;
+use paseo_core::session::SessionParameters;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
-const DEVICE: NodeId = NodeId(0x2222);
+#[path = "common/case_fabric.rs"]
+mod case_fabric;
 
-/// The fabric: a controller and a device with ICAC-issued NOCs, and the resumption records a
-/// first honest handshake left on each side.
-struct Fixture {
-    controller: OperationalCredentials,
-    device: OperationalCredentials,
-    controller_record: ResumptionRecord,
-    device_record: ResumptionRecord,
-}
-
-fn id(value: u16) -> NonZeroU16 {
-    NonZeroU16::new(value).expect("non-zero")
-}
-
-fn policy() -> ChainPolicy {
-    ChainPolicy::at(DEFAULT_NOT_BEFORE + 1)
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let config = TestCaConfig {
-            fabric_id: 0xFAB1,
-            icac_id: Some(0x1CAC),
-            ..TestCaConfig::default()
-        };
-        let mut ca = TestCa::from_seed(1, config).expect("CA");
-        let mut rng = ChaCha20Rng::seed_from_u64(2);
-        let controller = OperationalCredentials::from_test_ca(
-            &mut ca,
-            FabricIndex(1),
-            NodeId(0x1111),
-            &[0x0001_0001],
-            [7; 16],
-            &mut rng,
-        )
-        .expect("controller");
-        let device = OperationalCredentials::from_test_ca(
-            &mut ca,
-            FabricIndex(2),
-            DEVICE,
-            &[],
-            [7; 16],
-            &mut rng,
-        )
-        .expect("device");
-        let params = SessionParameters::paseo_default;
-        let (await2, sigma1) =
-            CaseInitiator::start(&mut rng, &controller, DEVICE, id(1), params(), None)
-                .expect("Sigma1");
-        let Ok(Sigma1Reply::Full(await3, sigma2)) = CaseResponder::handle_sigma1(
-            &mut rng,
-            &sigma1,
-            std::slice::from_ref(&device),
-            |_: &_| None,
-            id(2),
-            params(),
-        ) else {
-            panic!("Sigma2")
-        };
-        let (await_status, sigma3) = await2.handle_sigma2(&sigma2, &policy()).expect("Sigma3");
-        let (at_device, status) = await3.handle(&sigma3, &policy()).expect("device");
-        let at_controller = await_status.handle(&status).expect("controller");
-        Fixture {
-            controller_record: at_controller.resumption_record(),
-            device_record: at_device.resumption_record(),
-            controller,
-            device,
-        }
-    })
-}
+use case_fabric::{DEVICE, fabric as fixture, policy, session_id as id};
 
 #[derive(Arbitrary, Debug)]
 enum Action {
