@@ -215,6 +215,31 @@ impl Node {
         passcode: Passcode,
     ) -> Result<ExchangeId, NodeError> {
         let id = self.allocate_session_id(now)?;
+        let ours = self.advertised_parameters();
+        let (state, payload) = PaseInitiatorState::start(&mut self.rng, passcode, id, ours);
+        self.initiate_handshake(
+            now,
+            peer,
+            Handshake {
+                state: HandshakeState::PaseInitiator(state),
+                peer,
+                local_session_id: id.get(),
+            },
+            SecureChannelOpcode::PbkdfParamRequest,
+            &payload,
+        )
+    }
+
+    /// Opens an unsecured session with a fresh ephemeral node id and an exchange on it
+    /// (§1.5), registers `handshake` there and sends its first message.
+    fn initiate_handshake(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        handshake: Handshake,
+        opcode: SecureChannelOpcode,
+        payload: &[u8],
+    ) -> Result<ExchangeId, NodeError> {
         let ephemeral = self.sessions.random_ephemeral_node_id();
         self.sessions
             .create_unsecure_session(now, peer, ephemeral, true);
@@ -225,23 +250,8 @@ impl Node {
         let exchange = self.exchanges.allocate(session);
         self.exchanges
             .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
-        let ours = self.advertised_parameters();
-        let (state, payload) = PaseInitiatorState::start(&mut self.rng, passcode, id, ours);
-        self.handshakes.insert(
-            exchange,
-            Handshake {
-                state: HandshakeState::PaseInitiator(state),
-                peer,
-                local_session_id: id.get(),
-            },
-        );
-        self.send_on_exchange(
-            now,
-            exchange,
-            SecureChannelOpcode::PbkdfParamRequest.as_u8(),
-            &payload,
-            HANDSHAKE_SEND,
-        )?;
+        self.handshakes.insert(exchange, handshake);
+        self.send_on_exchange(now, exchange, opcode.as_u8(), payload, HANDSHAKE_SEND)?;
         Ok(exchange)
     }
 
@@ -297,32 +307,17 @@ impl Node {
             record.as_ref(),
         )
         .map_err(NodeError::Case)?;
-        let ephemeral = self.sessions.random_ephemeral_node_id();
-        self.sessions
-            .create_unsecure_session(now, peer, ephemeral, true);
-        let session = SessionRef::Unsecure(UnsecureSessionKey {
+        self.initiate_handshake(
+            now,
             peer,
-            initiator_node_id: ephemeral,
-        });
-        let exchange = self.exchanges.allocate(session);
-        self.exchanges
-            .insert(exchange, Exchange::new(ProtocolId::SECURE_CHANNEL));
-        self.handshakes.insert(
-            exchange,
             Handshake {
                 state: HandshakeState::CaseInitiator(state),
                 peer,
                 local_session_id: id.get(),
             },
-        );
-        self.send_on_exchange(
-            now,
-            exchange,
-            SecureChannelOpcode::Sigma1.as_u8(),
+            SecureChannelOpcode::Sigma1,
             &payload,
-            HANDSHAKE_SEND,
-        )?;
-        Ok(exchange)
+        )
     }
 
     /// An unsolicited Sigma1 on an unsecured session: start a CASE responder (§8.4), or
