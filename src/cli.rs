@@ -11,6 +11,9 @@ use paseo_sim::trace::pcap::CapturePoint;
 use crate::report::{self, Detail};
 use crate::run::{self, EXIT_BAD_SCENARIO, EXIT_INTERNAL, EXIT_PASS};
 use crate::scenario::{self, Scenario};
+use crate::shard::Shard;
+use crate::sweep::Coverage;
+use crate::sweep_results::{self, SweepFile};
 use crate::{decode, sweep};
 
 /// Deterministic simulation and conformance harness for the Matter session layer.
@@ -69,16 +72,28 @@ enum Command {
         outputs: Outputs,
     },
     /// Run scenarios over a range of seeds: a summary table and every failing seed with its
-    /// replay command. The output is the same for any number of jobs.
+    /// replay command. The output is the same for any number of jobs. `--shard K/N` runs one
+    /// slice of the seeds; `paseo sweep merge` combines the slices' `--json` results.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
+        #[command(subcommand)]
+        merge: Option<SweepMerge>,
         /// A scenario file, or a directory of them.
-        path: PathBuf,
+        #[arg(required = true)]
+        path: Option<PathBuf>,
         /// Seeds `A..B` (B excluded) or `A..=B`.
         #[arg(long, default_value = "0..100")]
         seeds: String,
         /// Threads to run on.
         #[arg(long, short, default_value_t = 1)]
         jobs: usize,
+        /// Run only shard K of N: the seeds s with (s - A) mod N = K. K is 0-based (as
+        /// JOB_COMPLETION_INDEX and matrix indices are).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Also write the results as JSON to FILE (what `paseo sweep merge` reads).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Check scenario files without running them (exit 3 if any is bad).
     Check {
@@ -93,6 +108,22 @@ enum Command {
         json: bool,
         /// The datagram as hex (whitespace and a 0x prefix are ignored).
         hex: String,
+    },
+}
+
+/// `paseo sweep merge`.
+#[derive(Debug, Subcommand)]
+enum SweepMerge {
+    /// Combine the `--json` results of every shard of one sweep: prints the summary a single
+    /// process prints (and exits with its code); errors on overlapping or missing shards or
+    /// results of different sweeps.
+    Merge {
+        /// The shards' results files, in any order.
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// Also write the merged results as JSON to FILE (as a whole sweep writes them).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
 }
 
@@ -111,7 +142,22 @@ pub fn main() -> u8 {
             seed,
             outputs,
         } => run_one(&file, Some(seed), false, false, &outputs),
-        Command::Sweep { path, seeds, jobs } => sweep_cmd(&path, &seeds, jobs),
+        Command::Sweep {
+            merge: Some(SweepMerge::Merge { results, json }),
+            ..
+        } => merge_cmd(&results, json.as_deref()),
+        Command::Sweep {
+            merge: None,
+            path,
+            seeds,
+            jobs,
+            shard,
+            json,
+        } => match path {
+            Some(path) => sweep_cmd(&path, &seeds, jobs, shard.as_deref(), json.as_deref()),
+            // clap requires the path when there is no subcommand.
+            None => EXIT_BAD_SCENARIO,
+        },
         Command::Check { path } => check(&path),
         Command::Decode { json, hex } => match decode::render(&hex, json) {
             Ok(text) => {
@@ -215,7 +261,13 @@ fn check(path: &Path) -> u8 {
     code
 }
 
-fn sweep_cmd(path: &Path, seeds: &str, jobs: usize) -> u8 {
+fn sweep_cmd(
+    path: &Path,
+    seeds: &str,
+    jobs: usize,
+    shard: Option<&str>,
+    json: Option<&Path>,
+) -> u8 {
     let seeds = match sweep::parse_seeds(seeds) {
         Ok(s) => s,
         Err(e) => {
@@ -223,6 +275,15 @@ fn sweep_cmd(path: &Path, seeds: &str, jobs: usize) -> u8 {
             return EXIT_BAD_SCENARIO;
         }
     };
+    let shard = match shard.map(Shard::parse).transpose() {
+        Ok(s) => s.unwrap_or(Shard::WHOLE),
+        Err(e) => {
+            eprintln!("paseo sweep: {e}");
+            return EXIT_BAD_SCENARIO;
+        }
+    };
+    let coverage = Coverage { seeds, shard };
+    let seeds_run = coverage.seeds_run();
     let files = match scenario_files(path) {
         Ok(f) => f,
         Err(code) => return code,
@@ -234,7 +295,7 @@ fn sweep_cmd(path: &Path, seeds: &str, jobs: usize) -> u8 {
             Err(code) => return code,
         }
     }
-    let runs = scenarios.len() as u64 * (seeds.end - seeds.start);
+    let runs = scenarios.len() as u64 * seeds_run.len() as u64;
     let show = std::io::stderr().is_terminal() && std::env::var("CI").map_or(true, |v| v != "true");
     let bar = if show {
         indicatif::ProgressBar::new(runs)
@@ -246,14 +307,39 @@ fn sweep_cmd(path: &Path, seeds: &str, jobs: usize) -> u8 {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let results = sweep::sweep(&scenarios, seeds.clone(), jobs, &|| bar.inc(1));
+    let results = sweep::sweep_seeds(&scenarios, &seeds_run, jobs, &|| bar.inc(1));
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    print!("{}", sweep::summary(&scenarios, &seeds, &results));
+    let file = SweepFile::new(&scenarios, &coverage, &results);
+    print!("{}", file.summary());
+    if let Some(out) = json
+        && let Err(e) = std::fs::write(out, file.to_json())
+    {
+        eprintln!("paseo sweep: cannot write {}: {e}", out.display());
+        return EXIT_INTERNAL;
+    }
     // Wall-clock facts go to stderr: stdout stays identical for any number of jobs.
     eprintln!(
         "{runs} runs in {elapsed:.1} s on {jobs} job(s): {:.0} runs/min",
         runs as f64 / elapsed.max(1e-9) * 60.0
     );
     sweep::exit_code(&results)
+}
+
+fn merge_cmd(paths: &[PathBuf], json: Option<&Path>) -> u8 {
+    let merged = match sweep_results::merge_files(paths) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("paseo sweep merge: {e}");
+            return EXIT_BAD_SCENARIO;
+        }
+    };
+    print!("{}", merged.summary());
+    if let Some(out) = json
+        && let Err(e) = std::fs::write(out, merged.to_json())
+    {
+        eprintln!("paseo sweep merge: cannot write {}: {e}", out.display());
+        return EXIT_INTERNAL;
+    }
+    merged.exit_code
 }

@@ -6,4 +6,6 @@ pub mod decode;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod sweep;
+pub mod sweep_results;

@@ -1,12 +1,31 @@
 //! `paseo sweep`: many seeds of many scenarios on a few threads. Runs are split over the
 //! threads by index (run `i` goes to thread `i mod jobs`) and reported in (scenario, seed)
-//! order, so the output is the same for any number of jobs.
+//! order, so the output is the same for any number of jobs. A sweep can run one shard of the
+//! seed range ([`crate::shard`]); shards' results merge ([`crate::sweep_results`]) into the
+//! summary a single process prints.
 
 use std::fmt::Write as _;
 use std::ops::Range;
 
 use crate::run::{self, Verdict};
 use crate::scenario::Scenario;
+use crate::shard::Shard;
+
+/// What a sweep covers: a seed range, or one shard of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coverage {
+    /// The whole seed range.
+    pub seeds: Range<u64>,
+    /// The slice of it run ([`Shard::WHOLE`] for all of it).
+    pub shard: Shard,
+}
+
+impl Coverage {
+    /// The seeds run, ascending.
+    pub fn seeds_run(&self) -> Vec<u64> {
+        self.shard.seeds(&self.seeds)
+    }
+}
 
 /// The verdict of one (scenario, seed).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,8 +68,20 @@ pub fn sweep(
     jobs: usize,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<SweepResult> {
+    let seeds: Vec<u64> = seeds.collect();
+    sweep_seeds(scenarios, &seeds, jobs, tick)
+}
+
+/// Runs every scenario at each of `seeds` (ascending) on `jobs` threads, results in
+/// (scenario, seed) order; `tick` is called after each run.
+pub fn sweep_seeds(
+    scenarios: &[Scenario],
+    seeds: &[u64],
+    jobs: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<SweepResult> {
     let work: Vec<(usize, u64)> = (0..scenarios.len())
-        .flat_map(|s| seeds.clone().map(move |seed| (s, seed)))
+        .flat_map(|s| seeds.iter().map(move |seed| (s, *seed)))
         .collect();
     let jobs = jobs.max(1);
     let mut results: Vec<(usize, SweepResult)> = std::thread::scope(|scope| {
@@ -123,19 +154,37 @@ pub fn exit_code(results: &[SweepResult]) -> u8 {
 
 /// Summary table and every failing seed with its replay command.
 pub fn summary(scenarios: &[Scenario], seeds: &Range<u64>, results: &[SweepResult]) -> String {
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let coverage = Coverage {
+        seeds: seeds.clone(),
+        shard: Shard::WHOLE,
+    };
+    summary_of(&names, &coverage, results, &|r| {
+        scenarios.get(r.scenario).map(|s| s.replay_command(r.seed))
+    })
+}
+
+/// The summary of `results` of the scenarios named `names` over `coverage`; `replay` gives a
+/// failing run's replay command (a run without one is left out of the failing list).
+pub fn summary_of(
+    names: &[&str],
+    coverage: &Coverage,
+    results: &[SweepResult],
+    replay: &dyn Fn(&SweepResult) -> Option<String>,
+) -> String {
     let mut out = String::new();
-    let width = scenarios
-        .iter()
-        .map(|s| s.name.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
+    let width = names.iter().map(|s| s.len()).max().unwrap_or(8).max(8);
+    let shard = if coverage.shard.is_whole() {
+        String::new()
+    } else {
+        format!(", shard {}", coverage.shard)
+    };
     let _ = writeln!(
         out,
-        "sweep: {} scenario(s), seeds {}..{} ({} runs)\n",
-        scenarios.len(),
-        seeds.start,
-        seeds.end,
+        "sweep: {} scenario(s), seeds {}..{}{shard} ({} runs)\n",
+        names.len(),
+        coverage.seeds.start,
+        coverage.seeds.end,
         results.len()
     );
     let _ = writeln!(
@@ -144,7 +193,7 @@ pub fn summary(scenarios: &[Scenario], seeds: &Range<u64>, results: &[SweepResul
         "scenario", "runs", "pass", "skip", "invariant", "expect", "error"
     );
     let mut totals = [0usize; 6];
-    for (i, s) in scenarios.iter().enumerate() {
+    for (i, name) in names.iter().enumerate() {
         let mine: Vec<&SweepResult> = results.iter().filter(|r| r.scenario == i).collect();
         let count = |f: fn(&Verdict) -> bool| mine.iter().filter(|r| f(&r.verdict)).count();
         let row = [
@@ -161,7 +210,7 @@ pub fn summary(scenarios: &[Scenario], seeds: &Range<u64>, results: &[SweepResul
         let _ = writeln!(
             out,
             "{:<width$}  {:>6} {:>6} {:>6} {:>9} {:>9} {:>6}",
-            s.name, row[0], row[1], row[2], row[3], row[4], row[5]
+            name, row[0], row[1], row[2], row[3], row[4], row[5]
         );
     }
     let _ = writeln!(
@@ -176,7 +225,7 @@ pub fn summary(scenarios: &[Scenario], seeds: &Range<u64>, results: &[SweepResul
     if !failing.is_empty() {
         let _ = writeln!(out, "\nfailing seeds:");
         for r in failing {
-            let Some(s) = scenarios.get(r.scenario) else {
+            let (Some(name), Some(replay)) = (names.get(r.scenario), replay(r)) else {
                 continue;
             };
             let first = r.verdict.reasons().into_iter().next().unwrap_or_default();
@@ -184,10 +233,10 @@ pub fn summary(scenarios: &[Scenario], seeds: &Range<u64>, results: &[SweepResul
                 out,
                 "  seed={} scenario={} {}: {first}",
                 r.seed,
-                s.name,
+                name,
                 r.verdict.word()
             );
-            let _ = writeln!(out, "    replay: {}", s.replay_command(r.seed));
+            let _ = writeln!(out, "    replay: {replay}");
         }
     }
     out
