@@ -14,7 +14,7 @@ use crate::scenario::{self, Scenario};
 use crate::shard::Shard;
 use crate::sweep::Coverage;
 use crate::sweep_results::{self, SweepFile};
-use crate::{decode, sweep};
+use crate::{decode, html, sweep};
 
 /// Deterministic simulation and conformance harness for the Matter session layer.
 ///
@@ -40,6 +40,9 @@ pub struct Outputs {
     /// Write a Mermaid sequence diagram of the run to FILE.
     #[arg(long, value_name = "FILE")]
     mermaid: Option<PathBuf>,
+    /// Write a self-contained HTML viewer of the run (timeline, datagram details) to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +216,12 @@ fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Ou
                 return EXIT_INTERNAL;
             }
         }
+    }
+    if let Some(path) = &outputs.html
+        && let Err(e) = std::fs::write(path, html::render(&scenario, &run))
+    {
+        eprintln!("paseo: cannot write {}: {e}", path.display());
+        return EXIT_INTERNAL;
     }
     run.verdict.exit_code()
 }
