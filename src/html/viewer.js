@@ -315,7 +315,8 @@
       title: title ? title.textContent : null,
       details: document.getElementById("details").innerText,
       decoded: decoded ? decoded.textContent : null,
-      marks: document.querySelectorAll("#chart .mark, #chart .mark-line").length
+      marks: document.querySelectorAll("#chart .mark, #chart .mark-line").length,
+      violations: document.querySelectorAll("#chart g.arrow.violation").length
     };
     document.getElementById("selftest-result").textContent = JSON.stringify(result);
   }
