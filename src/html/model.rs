@@ -473,4 +473,54 @@ mod tests {
         assert_eq!(session_ids("s=5"), Some((5, 0)));
         assert_eq!(session_ids("uDA7C/x3055i"), None);
     }
+
+    fn record(ms: u64, node: &str, kind: RecordKind, subject: &str, decision: &str) -> TraceRecord {
+        TraceRecord {
+            at: paseo_core::time::Instant::from_micros(ms * 1000),
+            node: node.into(),
+            kind,
+            peer: if node == "ctrl" { "dev" } else { "ctrl" }.into(),
+            header: None,
+            subject: subject.into(),
+            decision: decision.into(),
+            wire: None,
+        }
+    }
+
+    #[test]
+    fn sessions_run_from_opening_to_closing_or_crash_or_the_end() {
+        use RecordKind::{Action, Event};
+        let records = [
+            record(1, "dev", Event, "s=7 peer_s=9", "session opened"),
+            record(2, "ctrl", Event, "s=9 peer_s=7", "session opened"),
+            record(5, "ctrl", Event, "s=9", "session closed (local)"),
+            record(6, "ctrl", Event, "s=10 peer_s=8", "session resumed"),
+            record(8, "dev", Action, "", "crashed (0 unsynced writes lost)"),
+        ];
+        let list = sessions(&records);
+        let spans: Vec<(&str, u16, u64, Option<u64>, Option<&str>)> = list
+            .iter()
+            .map(|s| {
+                (
+                    s.node.as_str(),
+                    s.id,
+                    s.from_us,
+                    s.to_us,
+                    s.closed.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            spans,
+            vec![
+                ("dev", 7, 1000, Some(8000), Some("crashed")),
+                ("ctrl", 9, 2000, Some(5000), Some("session closed (local)")),
+                ("ctrl", 10, 6000, None, None),
+            ]
+        );
+        // Both sides of one session share the filter key.
+        assert_eq!(list[0].key, list[1].key);
+        assert_eq!(list[0].key, "ctrl s=9 / dev s=7");
+        assert_eq!(list[2].how, "resumed");
+    }
 }
