@@ -498,24 +498,21 @@ mod tests {
             record(8, "dev", Action, "", "crashed (0 unsynced writes lost)"),
         ];
         let list = sessions(&records);
-        let spans: Vec<(&str, u16, u64, Option<u64>, Option<&str>)> = list
+        let spans: Vec<String> = list
             .iter()
             .map(|s| {
-                (
-                    s.node.as_str(),
-                    s.id,
-                    s.from_us,
-                    s.to_us,
-                    s.closed.as_deref(),
+                format!(
+                    "{} {} {}..{:?} {:?}",
+                    s.node, s.id, s.from_us, s.to_us, s.closed
                 )
             })
             .collect();
         assert_eq!(
             spans,
-            vec![
-                ("dev", 7, 1000, Some(8000), Some("crashed")),
-                ("ctrl", 9, 2000, Some(5000), Some("session closed (local)")),
-                ("ctrl", 10, 6000, None, None),
+            [
+                "dev 7 1000..Some(8000) Some(\"crashed\")",
+                "ctrl 9 2000..Some(5000) Some(\"session closed (local)\")",
+                "ctrl 10 6000..None None",
             ]
         );
         // Both sides of one session share the filter key.
