@@ -153,6 +153,12 @@ fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Ou
         };
         print!("{}", report::text(&scenario, &run, detail));
     }
+    if let Some(log) = &run.peer_log
+        && !matches!(run.verdict, run::Verdict::Pass | run::Verdict::Skipped(_))
+    {
+        // A failure against a real peer is read with the peer's own account of it.
+        eprintln!("\n-- matter.js log\n{log}");
+    }
     if let Some(report) = &run.report {
         let writes = [
             (&outputs.trace, report.trace.json_lines().into_bytes()),
@@ -203,6 +209,11 @@ fn check(path: &Path) -> u8 {
                         missing.join(", ")
                     )
                 };
+                let note = if s.runs_real_peer() {
+                    format!("{note} (real peer: matter.js, run with `paseo run`)")
+                } else {
+                    note
+                };
                 println!("ok   {}{note}", file.display());
             }
             Err(e) => {
@@ -230,9 +241,20 @@ fn sweep_cmd(path: &Path, seeds: &str, jobs: usize) -> u8 {
     let mut scenarios = Vec::new();
     for file in &files {
         match load_or_report(file) {
+            // Seeds do not make real time deterministic: a real peer is run, not swept.
+            Ok(s) if s.runs_real_peer() => {
+                eprintln!(
+                    "paseo sweep: skipping {}: its device is a real peer (`peer: matterjs`); seeds do not make real time deterministic, run it with `paseo run`",
+                    file.display()
+                );
+            }
             Ok(s) => scenarios.push(s),
             Err(code) => return code,
         }
+    }
+    if scenarios.is_empty() {
+        eprintln!("paseo sweep: nothing to sweep in {}", path.display());
+        return EXIT_BAD_SCENARIO;
     }
     let runs = scenarios.len() as u64 * (seeds.end - seeds.start);
     let show = std::io::stderr().is_terminal() && std::env::var("CI").map_or(true, |v| v != "true");
