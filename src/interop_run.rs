@@ -96,3 +96,136 @@ pub fn script_config(scenario: &Scenario, seed: u64) -> Option<ScriptConfig> {
         log_level,
     })
 }
+
+/// How much of a real-peer trace survives redaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Redaction {
+    /// Every line that does not depend on timing, in order.
+    Trace,
+    /// Each such line once, sorted, received datagrams only when delivered: under loss,
+    /// retransmissions, late answers (to a session already released) and the flow interleave
+    /// differently on every run, so only the set of what happened is stable.
+    DistinctSorted,
+}
+
+/// The trace of a real-peer run without what varies from run to run: times, message
+/// counters, session and exchange ids, flags and acknowledged counters (`s=`, `c=`, `x=`,
+/// `a=`), event subjects (ids), and whole lines that only timing decides: the network's
+/// drops and duplications, retransmissions, duplicates received, standalone acks, `acked`
+/// and `exchange closed` events (their place depends on when an ack races a reply), and
+/// wall-clock `timing` notes.
+pub fn redacted_lines(trace: &paseo_sim::trace::Trace, mode: Redaction) -> Vec<String> {
+    use paseo_sim::trace::RecordKind;
+    let mut out: Vec<String> = Vec::new();
+    for r in &trace.records {
+        let skip = match r.kind {
+            RecordKind::Net => true,
+            RecordKind::Tx => r.decision.starts_with("retransmit"),
+            RecordKind::Rx => r.decision.eq_ignore_ascii_case("duplicate"),
+            RecordKind::Event => {
+                r.decision.starts_with("acked") || r.decision.starts_with("exchange closed")
+            }
+            RecordKind::Action => r.decision.starts_with("timing "),
+        };
+        let what = r.header.as_ref().map(|h| {
+            h.text()
+                .split(' ')
+                .filter(|t| {
+                    !(t.starts_with("s=")
+                        || t.starts_with("c=")
+                        || t.starts_with("x=")
+                        || t.starts_with("a=")
+                        || is_flags(t))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        if skip || what.as_deref().is_some_and(|w| w.contains("StandaloneAck")) {
+            continue;
+        }
+        let line = match what {
+            Some(w) => format!(
+                "{} {} {} {w} : {}",
+                r.node,
+                r.kind.arrow(),
+                r.peer,
+                r.decision
+            ),
+            None => format!("{} {} {} : {}", r.node, r.kind.arrow(), r.peer, r.decision),
+        };
+        if mode == Redaction::DistinctSorted
+            && (out.contains(&line) || (r.kind == RecordKind::Rx && r.decision != "Delivered"))
+        {
+            continue;
+        }
+        out.push(line);
+    }
+    if mode == Redaction::DistinctSorted {
+        out.sort();
+    }
+    out
+}
+
+/// `I-R`, `IA-`, `-A-`, …: the exchange flags of a header summary.
+fn is_flags(token: &str) -> bool {
+    let b = token.as_bytes();
+    b.len() == 3
+        && matches!(b.first(), Some(b'I' | b'-'))
+        && matches!(b.get(1), Some(b'A' | b'-'))
+        && matches!(b.get(2), Some(b'R' | b'-'))
+}
+
+/// The redacted report of a real-peer run (what the interop snapshots pin): the redacted
+/// trace, each step's outcome without its time, and the verdict word.
+pub fn redacted_report(scenario: &Scenario, run: &Run, mode: Redaction) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario {} ({})", scenario.name, scenario.path);
+    let _ = writeln!(out, "  {}", scenario.description);
+    let what = match mode {
+        Redaction::Trace => "trace",
+        Redaction::DistinctSorted => "distinct lines, sorted",
+    };
+    let _ = writeln!(
+        out,
+        "\n-- {what}, redacted (no times, counters, ids, acks, retransmissions, network decisions)"
+    );
+    if let Some(report) = &run.report {
+        for line in redacted_lines(&report.trace, mode) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let _ = writeln!(out, "\n-- steps");
+    for s in &run.steps {
+        let mark = if s.as_expected { "ok  " } else { "FAIL" };
+        let _ = writeln!(
+            out,
+            "{mark} line {:>3}  {}: {}",
+            s.check.line,
+            s.check.description,
+            s.status()
+        );
+    }
+    let _ = writeln!(out, "\n{} scenario={}", run.verdict.word(), scenario.name);
+    out
+}
+
+/// Whether the scenario impairs the network anywhere (then the trace order is not stable).
+pub fn is_lossy(scenario: &Scenario) -> bool {
+    let lossy = |i: &Impairments| i.loss > 0.0 || i.duplicate > 0.0 || !i.reorder.is_zero();
+    lossy(&scenario.network)
+        || scenario.links.iter().any(|(_, _, i)| lossy(i))
+        || scenario.actions.iter().any(action_impairs)
+}
+
+fn action_impairs(action: &paseo_sim::Action) -> bool {
+    use paseo_sim::Action;
+    match action {
+        Action::SetNetwork { impairments, .. } => {
+            impairments.loss > 0.0 || impairments.duplicate > 0.0
+        }
+        Action::Labelled { action, .. } => action_impairs(action),
+        Action::Sequence(a) | Action::Parallel(a) => a.iter().any(action_impairs),
+        _ => false,
+    }
+}
