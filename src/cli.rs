@@ -85,6 +85,19 @@ enum Command {
         /// A scenario file, or a directory of them.
         path: PathBuf,
     },
+    /// Run a conformance suite (scenarios whose device is `peer: any`) with each stack in the
+    /// device role and write conformance.md and conformance.html: scenario × stack → pass,
+    /// fail or deviation (first differing event), with replay commands.
+    Conform {
+        /// A directory of suite scenarios, or one file.
+        suite: PathBuf,
+        /// The stacks to put in the device role, in column order (`paseo` is the reference).
+        #[arg(long = "peer", value_enum, default_values_t = [crate::conform::Stack::Paseo, crate::conform::Stack::Matterjs])]
+        peers: Vec<crate::conform::Stack>,
+        /// Where to write conformance.md and conformance.html (default: print the Markdown).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Decode one Matter datagram given as hex: message header and, on the unsecured
     /// session, the protocol header.
     Decode {
@@ -113,6 +126,7 @@ pub fn main() -> u8 {
         } => run_one(&file, Some(seed), false, false, &outputs),
         Command::Sweep { path, seeds, jobs } => sweep_cmd(&path, &seeds, jobs),
         Command::Check { path } => check(&path),
+        Command::Conform { suite, peers, out } => conform_cmd(&suite, &peers, out.as_deref()),
         Command::Decode { json, hex } => match decode::render(&hex, json) {
             Ok(text) => {
                 print!("{text}");
@@ -278,4 +292,41 @@ fn sweep_cmd(path: &Path, seeds: &str, jobs: usize) -> u8 {
         runs as f64 / elapsed.max(1e-9) * 60.0
     );
     sweep::exit_code(&results)
+}
+
+fn conform_cmd(suite: &Path, peers: &[crate::conform::Stack], out: Option<&Path>) -> u8 {
+    use crate::conform::{self, Status, table};
+    let rows = match conform::conform(suite, peers) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("paseo conform: {e}");
+            return EXIT_BAD_SCENARIO;
+        }
+    };
+    let title = format!("Conformance: {}", suite.display());
+    let md = table::markdown(&rows, peers, &title);
+    match out {
+        None => print!("{md}"),
+        Some(dir) => {
+            let html = table::html(&rows, peers, &title);
+            let written = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join("conformance.md"), &md))
+                .and_then(|()| std::fs::write(dir.join("conformance.html"), html));
+            if let Err(e) = written {
+                eprintln!("paseo conform: cannot write to {}: {e}", dir.display());
+                return EXIT_INTERNAL;
+            }
+            print!("{md}");
+        }
+    }
+    // Deviations are findings, not failures of the harness; a failing cell fails the command.
+    if rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .any(|c| c.status == Status::Fail)
+    {
+        run::EXIT_EXPECTATION
+    } else {
+        EXIT_PASS
+    }
 }

@@ -2,6 +2,7 @@
 //! The binary (`src/main.rs`) only parses arguments and calls [`cli::main`].
 
 pub mod cli;
+pub mod conform;
 pub mod decode;
 pub mod interop_run;
 pub mod report;
