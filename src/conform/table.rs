@@ -40,7 +40,19 @@ pub fn markdown(rows: &[Row], stacks: &[Stack], title: &str) -> String {
             let _ = writeln!(out, "{n}");
         }
     }
-    let _ = writeln!(out, "\n## Replay\n");
+    let _ = writeln!(out, "\n## Normalised traces (what our node saw)\n");
+    for row in rows {
+        let _ = writeln!(out, "<details><summary>{}</summary>\n", row.scenario);
+        for c in &row.cells {
+            let _ = writeln!(out, "{}:\n\n```text", c.stack.name());
+            for line in &c.trace {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "```\n");
+        }
+        let _ = writeln!(out, "</details>\n");
+    }
+    let _ = writeln!(out, "## Replay\n");
     for row in rows {
         for c in &row.cells {
             let _ = writeln!(
