@@ -113,7 +113,7 @@ pub enum Redaction {
 /// `a=`), event subjects (ids), and whole lines that only timing decides: the network's
 /// drops and duplications, retransmissions, duplicates received, standalone acks, `acked`
 /// and `exchange closed` events (their place depends on when an ack races a reply), and
-/// wall-clock `timing` notes.
+/// wall-clock `timing` notes; the device's stop is kept without saying whether it was clean.
 pub fn redacted_lines(trace: &paseo_sim::trace::Trace, mode: Redaction) -> Vec<String> {
     use paseo_sim::trace::RecordKind;
     let mut out: Vec<String> = Vec::new();
@@ -152,6 +152,13 @@ pub fn redacted_lines(trace: &paseo_sim::trace::Trace, mode: Redaction) -> Vec<S
                 r.decision
             ),
             None => format!("{} {} {} : {}", r.node, r.kind.arrow(), r.peer, r.decision),
+        };
+        // Whether a stop was clean depends on how loaded the machine is (SIGKILL after the
+        // grace period): the snapshot keeps only that the device was stopped.
+        let line = if r.kind == RecordKind::Action && r.decision.starts_with("stopped (") {
+            format!("{} {} {} : stopped", r.node, r.kind.arrow(), r.peer)
+        } else {
+            line
         };
         if mode == Redaction::DistinctSorted
             && (out.contains(&line) || (r.kind == RecordKind::Rx && r.decision != "Delivered"))
