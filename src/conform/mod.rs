@@ -119,7 +119,10 @@ pub fn conform(suite: &Path, stacks: &[Stack]) -> Result<Vec<Row>, ConformError>
             .ok_or_else(|| ConformError::NotSubstitutable(file.display().to_string()))?;
         let mut reference_trace: Option<Vec<String>> = None;
         let mut cells = Vec::new();
-        for &stack in stacks {
+        // The reference runs first, whatever the column order.
+        let mut order: Vec<Stack> = stacks.to_vec();
+        order.sort();
+        for stack in order {
             let (scenario, replay) = match stack {
                 Stack::Paseo => (reference.clone(), reference.replay_command(reference.seed)),
                 Stack::Matterjs => (
@@ -148,6 +151,7 @@ pub fn conform(suite: &Path, stacks: &[Stack]) -> Result<Vec<Row>, ConformError>
                 trace,
             });
         }
+        cells.sort_by_key(|c| stacks.iter().position(|s| *s == c.stack));
         rows.push(Row {
             scenario: reference.name.clone(),
             file: file.display().to_string(),
