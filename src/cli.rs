@@ -103,6 +103,19 @@ enum Command {
         /// A scenario file, or a directory of them.
         path: PathBuf,
     },
+    /// Run a conformance suite (scenarios whose device is `peer: any`) with each stack in the
+    /// device role and write conformance.md and conformance.html: scenario × stack → pass,
+    /// fail or deviation (first differing event), with replay commands.
+    Conform {
+        /// A directory of suite scenarios, or one file.
+        suite: PathBuf,
+        /// The stacks to put in the device role, in column order (`paseo` is the reference).
+        #[arg(long = "peer", value_enum, default_values_t = [crate::conform::Stack::Paseo, crate::conform::Stack::Matterjs])]
+        peers: Vec<crate::conform::Stack>,
+        /// Where to write conformance.md and conformance.html (default: print the Markdown).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Decode one Matter datagram given as hex: message header and, on the unsecured
     /// session, the protocol header.
     Decode {
@@ -162,6 +175,7 @@ pub fn main() -> u8 {
             None => EXIT_BAD_SCENARIO,
         },
         Command::Check { path } => check(&path),
+        Command::Conform { suite, peers, out } => conform_cmd(&suite, &peers, out.as_deref()),
         Command::Decode { json, hex } => match decode::render(&hex, json) {
             Ok(text) => {
                 print!("{text}");
@@ -201,6 +215,12 @@ fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Ou
             Detail::Trace
         };
         print!("{}", report::text(&scenario, &run, detail));
+    }
+    if let Some(log) = &run.peer_log
+        && !matches!(run.verdict, run::Verdict::Pass | run::Verdict::Skipped(_))
+    {
+        // A failure against a real peer is read with the peer's own account of it.
+        eprintln!("\n-- matter.js log\n{log}");
     }
     if let Some(report) = &run.report {
         let writes = [
@@ -258,6 +278,11 @@ fn check(path: &Path) -> u8 {
                         missing.join(", ")
                     )
                 };
+                let note = if s.runs_real_peer() {
+                    format!("{note} (real peer: matter.js, run with `paseo run`)")
+                } else {
+                    note
+                };
                 println!("ok   {}{note}", file.display());
             }
             Err(e) => {
@@ -300,9 +325,20 @@ fn sweep_cmd(
     let mut scenarios = Vec::new();
     for file in &files {
         match load_or_report(file) {
+            // Seeds do not make real time deterministic: a real peer is run, not swept.
+            Ok(s) if s.runs_real_peer() => {
+                eprintln!(
+                    "paseo sweep: skipping {}: its device is a real peer (`peer: matterjs`); seeds do not make real time deterministic, run it with `paseo run`",
+                    file.display()
+                );
+            }
             Ok(s) => scenarios.push(s),
             Err(code) => return code,
         }
+    }
+    if scenarios.is_empty() {
+        eprintln!("paseo sweep: nothing to sweep in {}", path.display());
+        return EXIT_BAD_SCENARIO;
     }
     let runs = scenarios.len() as u64 * seeds_run.len() as u64;
     let show = std::io::stderr().is_terminal() && std::env::var("CI").map_or(true, |v| v != "true");
@@ -351,4 +387,41 @@ fn merge_cmd(paths: &[PathBuf], json: Option<&Path>) -> u8 {
         return EXIT_INTERNAL;
     }
     merged.exit_code
+}
+
+fn conform_cmd(suite: &Path, peers: &[crate::conform::Stack], out: Option<&Path>) -> u8 {
+    use crate::conform::{self, Status, table};
+    let rows = match conform::conform(suite, peers) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("paseo conform: {e}");
+            return EXIT_BAD_SCENARIO;
+        }
+    };
+    let title = format!("Conformance: {}", suite.display());
+    let md = table::markdown(&rows, peers, &title);
+    match out {
+        None => print!("{md}"),
+        Some(dir) => {
+            let html = table::html(&rows, peers, &title);
+            let written = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join("conformance.md"), &md))
+                .and_then(|()| std::fs::write(dir.join("conformance.html"), html));
+            if let Err(e) = written {
+                eprintln!("paseo conform: cannot write to {}: {e}", dir.display());
+                return EXIT_INTERNAL;
+            }
+            print!("{md}");
+        }
+    }
+    // Deviations are findings, not failures of the harness; a failing cell fails the command.
+    if rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .any(|c| c.status == Status::Fail)
+    {
+        run::EXIT_EXPECTATION
+    } else {
+        EXIT_PASS
+    }
 }

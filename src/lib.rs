@@ -2,8 +2,10 @@
 //! The binary (`src/main.rs`) only parses arguments and calls [`cli::main`].
 
 pub mod cli;
+pub mod conform;
 pub mod decode;
 pub mod html;
+pub mod interop_run;
 pub mod report;
 pub mod run;
 pub mod scenario;

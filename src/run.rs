@@ -104,6 +104,8 @@ pub struct Run {
     pub steps: Vec<StepResult>,
     /// The verdict.
     pub verdict: Verdict,
+    /// Everything a real peer printed (`peer: matterjs` scenarios).
+    pub peer_log: Option<String>,
 }
 
 /// Runs `scenario` at `seed` and judges it.
@@ -115,7 +117,18 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
             report: None,
             steps: Vec::new(),
             verdict: Verdict::Skipped(missing),
+            peer_log: None,
         };
+    }
+    if scenario.runs_real_peer() {
+        // The peer is stopped on every path: its handle's Drop kills it if a step panics.
+        return catch_unwind(AssertUnwindSafe(|| crate::interop_run::run(scenario, seed)))
+            .unwrap_or_else(|panic| {
+                internal(
+                    seed,
+                    format!("the interop run panicked: {}", panic_text(panic.as_ref())),
+                )
+            });
     }
     let simulated = catch_unwind(AssertUnwindSafe(|| {
         let mut sim = scenario.simulation(seed).map_err(|e| e.to_string())?;
@@ -125,11 +138,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
         Ok(Ok(report)) => report,
         Ok(Err(why)) => return internal(seed, why),
         Err(panic) => {
-            let why = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "the simulator panicked".to_owned());
+            let why = panic_text(panic.as_ref());
             return internal(seed, format!("the simulator panicked: {why}"));
         }
     };
@@ -140,7 +149,16 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
         report: Some(report),
         steps,
         verdict,
+        peer_log: None,
     }
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 fn internal(seed: u64, why: String) -> Run {
@@ -149,10 +167,12 @@ fn internal(seed: u64, why: String) -> Run {
         report: None,
         steps: Vec::new(),
         verdict: Verdict::Internal(why),
+        peer_log: None,
     }
 }
 
-fn judge_steps(scenario: &Scenario, report: &RunReport) -> Vec<StepResult> {
+/// Each step's result, from the report's action records.
+pub(crate) fn judge_steps(scenario: &Scenario, report: &RunReport) -> Vec<StepResult> {
     scenario
         .checks
         .iter()
@@ -175,7 +195,8 @@ fn judge_steps(scenario: &Scenario, report: &RunReport) -> Vec<StepResult> {
         .collect()
 }
 
-fn verdict(report: &RunReport, steps: &[StepResult]) -> Verdict {
+/// The verdict of a judged run.
+pub(crate) fn verdict(report: &RunReport, steps: &[StepResult]) -> Verdict {
     if let EndReason::HostError(why) = &report.end {
         return Verdict::Internal(format!("a simulated host failed: {why}"));
     }

@@ -5,6 +5,7 @@
 pub mod diagnostic;
 pub mod model;
 pub mod plan;
+pub mod real_peer;
 pub mod units;
 
 use std::path::Path;
@@ -66,6 +67,8 @@ pub struct Scenario {
     pub actions: Vec<Action>,
     /// Every step's expected outcome.
     pub checks: Vec<StepCheck>,
+    /// The real peer, if a node is one (`peer:`).
+    pub real_peer: Option<real_peer::RealPeer>,
 }
 
 /// Why a scenario file could not be used: its diagnostics and its text (to render them).
@@ -90,6 +93,14 @@ impl LoadError {
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    load_with(path, None)
+}
+
+/// [`load`], with a `peer: any` device replaced by `substitute` (`paseo conform`).
+pub fn load_with(
+    path: &Path,
+    substitute: Option<real_peer::PeerKind>,
+) -> Result<Scenario, LoadError> {
     let shown = path.display().to_string();
     let source = std::fs::read_to_string(path).map_err(|e| LoadError {
         source: String::new(),
@@ -98,11 +109,20 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
             format!("cannot read the file: {e}"),
         )],
     })?;
-    parse(&shown, &source)
+    parse_with(&shown, &source, substitute)
 }
 
 /// Checks scenario text; `path` names it in diagnostics.
 pub fn parse(path: &str, source: &str) -> Result<Scenario, LoadError> {
+    parse_with(path, source, None)
+}
+
+/// [`parse`], with a `peer: any` device replaced by `substitute` (`paseo conform`).
+pub fn parse_with(
+    path: &str,
+    source: &str,
+    substitute: Option<real_peer::PeerKind>,
+) -> Result<Scenario, LoadError> {
     let fail = |diagnostics| LoadError {
         source: source.to_owned(),
         diagnostics,
@@ -120,7 +140,7 @@ pub fn parse(path: &str, source: &str) -> Result<Scenario, LoadError> {
         };
         fail(vec![diagnostic.maybe_help(help)])
     })?;
-    plan::plan(path, file).map_err(fail)
+    plan::plan_with(path, file, substitute).map_err(fail)
 }
 
 /// Scenario files under `path`: the file itself, or every `*.yaml`/`*.yml` of the directory,
@@ -139,6 +159,13 @@ pub fn files(path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
 }
 
 impl Scenario {
+    /// Whether it runs against a real stack (matter.js) rather than in the simulator.
+    pub fn runs_real_peer(&self) -> bool {
+        self.real_peer
+            .as_ref()
+            .is_some_and(|p| p.kind == real_peer::PeerKind::Matterjs)
+    }
+
     /// Capabilities it needs that this build lacks.
     pub fn missing_capabilities(&self) -> Vec<String> {
         let have = Simulation::capabilities();
@@ -151,6 +178,10 @@ impl Scenario {
 
     /// The command that replays this scenario at `seed`.
     pub fn replay_command(&self, seed: u64) -> String {
+        if self.runs_real_peer() {
+            // Against a real peer the seed fixes our side only: `run` again.
+            return format!("cargo run --release -- run {} --seed {seed}", self.path);
+        }
         format!("cargo run --release -- replay {} --seed {seed}", self.path)
     }
 

@@ -199,6 +199,9 @@ pub struct NodeDef {
     /// Deliberate protocol violations (to see the oracles fire).
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// A real stack in this node's place: `matterjs`, or `any` (substitutable by
+    /// `paseo conform`; our simulated device otherwise).
+    pub peer: Option<Spanned<super::real_peer::PeerKind>>,
 }
 
 /// A deliberate protocol violation of a node (`paseo_core::node::NodeFaults`).

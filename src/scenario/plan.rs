@@ -53,6 +53,16 @@ struct Planner<'a> {
 
 /// Checks `file` and lowers it, or says everything that is wrong with it.
 pub fn plan(path: &str, file: File) -> Result<Scenario, Vec<Diagnostic>> {
+    plan_with(path, file, None)
+}
+
+/// [`plan`], with a `peer: any` device replaced by `substitute` (`paseo conform`).
+pub fn plan_with(
+    path: &str,
+    file: File,
+    substitute: Option<super::real_peer::PeerKind>,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let (real_peer, peer_errors) = super::real_peer::check(path, &file, substitute);
     let mut p = Planner {
         file: path,
         errors: Vec::new(),
@@ -65,6 +75,7 @@ pub fn plan(path: &str, file: File) -> Result<Scenario, Vec<Diagnostic>> {
         needs_case: None,
         checks: Vec::new(),
     };
+    p.errors.extend(peer_errors);
     if file.name.value.trim().is_empty() {
         p.error(&file.name.referenced, "the scenario needs a name", None);
     }
@@ -182,6 +193,7 @@ pub fn plan(path: &str, file: File) -> Result<Scenario, Vec<Diagnostic>> {
         nodes,
         actions,
         checks: p.checks,
+        real_peer,
     })
 }
 

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 use paseo_core::exchange::ExchangeId;
-use paseo_core::node::{Event, Node, RxDecision, Transmit};
+use paseo_core::node::{DeliveryError, Event, ExchangeCloseReason, Node, RxDecision, Transmit};
 use paseo_core::time::Instant;
 use tokio::sync::Notify;
 
@@ -28,7 +28,7 @@ use crate::command::{ActionId, Command, Outcome};
 use crate::host::Hooks;
 use crate::local::{CommandQueue, LocalHooks, LocalLog};
 use crate::oracle::{Oracles, Violation};
-use crate::trace::HeaderSummary;
+use crate::trace::{HeaderSummary, RecordKind, TraceRecord};
 
 /// Oracle index of our node.
 const US: usize = 0;
@@ -88,6 +88,7 @@ impl PeerOracle {
 /// Hooks for a node driven from outside its loop.
 pub struct InteropHooks {
     inner: LocalHooks,
+    log: Rc<RefCell<LocalLog>>,
     name: String,
     peer_name: String,
     local: SocketAddr,
@@ -125,7 +126,13 @@ impl InteropHooks {
         links: HookLinks,
     ) -> Self {
         InteropHooks {
-            inner: LocalHooks::new(name, local, Rc::new(CommandQueue::default()), links.log),
+            inner: LocalHooks::new(
+                name,
+                local,
+                Rc::new(CommandQueue::default()),
+                links.log.clone(),
+            ),
+            log: links.log,
             name: name.to_owned(),
             peer_name: peer_name.to_owned(),
             local,
@@ -198,7 +205,24 @@ impl Hooks for InteropHooks {
     }
 
     fn event(&mut self, now: Instant, node: &Node, event: &Event) {
-        self.inner.event(now, node, event);
+        // The simulator's wording (`session opened`, `Pase handshake failed (…)`, …) so that
+        // scenario expectations read an interop trace as they read a simulated one; every
+        // session and exchange of this node is with its one peer.
+        let (subject, what) = event_text(event);
+        {
+            let mut log = self.log.borrow_mut();
+            log.trace.records.push(TraceRecord {
+                at: now,
+                node: self.name.clone(),
+                kind: RecordKind::Event,
+                peer: self.peer_name.clone(),
+                header: None,
+                subject,
+                decision: what,
+                wire: None,
+            });
+            log.events.push(event.clone());
+        }
         let mut shared = self.shared.borrow_mut();
         shared.oracles.on_event(now, US, &self.name, node, event);
         shared.events.push_back(event.clone());
@@ -218,5 +242,66 @@ impl Hooks for InteropHooks {
 
     fn outcome(&mut self, now: Instant, action: ActionId, outcome: Outcome) {
         self.inner.outcome(now, action, outcome);
+    }
+}
+
+/// (subject, decision) of an event record, as the simulator writes them.
+fn event_text(event: &Event) -> (String, String) {
+    match event {
+        Event::Message { exchange, .. } => (exchange.to_string(), "app received".to_owned()),
+        Event::Acknowledged {
+            exchange,
+            message_counter,
+        } => (
+            format!("{exchange} c={message_counter}"),
+            "acked".to_owned(),
+        ),
+        Event::DeliveryFailed {
+            exchange,
+            message_counter,
+            reason,
+        } => {
+            let why = match reason {
+                DeliveryError::RetransmissionsExhausted => "retransmissions exhausted",
+                DeliveryError::SessionClosed => "session closed",
+            };
+            (
+                format!("{exchange} c={message_counter}"),
+                format!("delivery failed ({why})"),
+            )
+        }
+        Event::ExchangeClosed { exchange, reason } => {
+            let why = match reason {
+                ExchangeCloseReason::Local => "local",
+                ExchangeCloseReason::Timeout => "timeout",
+                ExchangeCloseReason::SessionClosed => "session closed",
+                ExchangeCloseReason::DeliveryFailed => "delivery failed",
+            };
+            (exchange.to_string(), format!("exchange closed ({why})"))
+        }
+        Event::SessionOpened {
+            session_id,
+            is_resumption,
+            ..
+        } => {
+            let what = if *is_resumption {
+                "session resumed"
+            } else {
+                "session opened"
+            };
+            (format!("s={session_id}"), what.to_owned())
+        }
+        Event::HandshakeFailed {
+            exchange,
+            kind,
+            error,
+        } => (
+            exchange.to_string(),
+            format!("{kind:?} handshake failed ({error})"),
+        ),
+        Event::SessionClosed { session_id, reason } => (
+            format!("s={session_id}"),
+            format!("session closed ({reason})"),
+        ),
     }
 }

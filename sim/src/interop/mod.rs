@@ -18,3 +18,4 @@ pub mod hooks;
 pub mod peer;
 pub mod relay;
 pub mod request;
+pub mod script;

@@ -81,6 +81,7 @@ pub struct RelayStats {
 pub struct Relay {
     front: SocketAddr,
     stats: Rc<RefCell<RelayStats>>,
+    network: Rc<RefCell<Network>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -106,7 +107,7 @@ struct Relaying {
     peer: SocketAddr,
     /// Our node's address, learnt from its first datagram.
     us: Option<SocketAddr>,
-    network: Network,
+    network: Rc<RefCell<Network>>,
     clock: RealClock,
     log: Rc<RefCell<LocalLog>>,
     oracle: Option<PeerOracle>,
@@ -144,12 +145,13 @@ impl Relay {
         network.set_link(US.0, PEER.0, Some(config.to_peer));
         network.set_link(PEER.0, US.0, Some(config.to_us));
         let stats = Rc::new(RefCell::new(RelayStats::default()));
+        let network = Rc::new(RefCell::new(network));
         let relaying = Relaying {
             front,
             back,
             peer,
             us: None,
-            network,
+            network: network.clone(),
             clock,
             log,
             oracle,
@@ -162,6 +164,7 @@ impl Relay {
         Ok(Self {
             front: front_addr,
             stats,
+            network,
             task,
         })
     }
@@ -174,6 +177,27 @@ impl Relay {
     /// Counts so far.
     pub fn stats(&self) -> RelayStats {
         *self.stats.borrow()
+    }
+
+    /// New impairments for the datagrams that enter from now on: toward the peer and/or
+    /// toward us (`None` keeps a direction as it is). Each link keeps its seeded stream.
+    pub fn set_impairments(
+        &self,
+        to_peer: Option<Impairments>,
+        to_us: Option<Impairments>,
+    ) -> Result<(), InteropError> {
+        for imp in [to_peer, to_us].into_iter().flatten() {
+            imp.validate()
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        }
+        let mut network = self.network.borrow_mut();
+        if let Some(imp) = to_peer {
+            network.set_link(US.0, PEER.0, Some(imp));
+        }
+        if let Some(imp) = to_us {
+            network.set_link(PEER.0, US.0, Some(imp));
+        }
+        Ok(())
     }
 }
 
@@ -213,7 +237,7 @@ impl Relaying {
             Direction::ToPeer => (US, PEER),
             Direction::ToUs => (PEER, US),
         };
-        let fate = self.network.decide(from, to);
+        let fate = self.network.borrow_mut().decide(from, to);
         let mut stats = self.stats.borrow_mut();
         let counts = match direction {
             Direction::ToPeer => &mut stats.to_peer,
