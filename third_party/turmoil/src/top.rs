@@ -6,7 +6,7 @@ use crate::{config, TRACING_TARGET};
 use indexmap::IndexMap;
 use rand::{Rng, RngCore};
 use rand_distr::{Distribution, Exp};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{Error, ErrorKind, Result};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -18,6 +18,16 @@ pub(crate) struct Topology {
 
     /// Specific configuration overrides between specific hosts.
     links: IndexMap<Pair, Link>,
+
+    /// paseo patch: every registered host, in registration order, with the links it is an end
+    /// of (peer's registration index -> index in `links`). Links are created on first use, and
+    /// a host's links are visited in its peers' registration order: the order upstream's
+    /// eager all-pairs registration gave.
+    hosts: IndexMap<IpAddr, BTreeMap<usize, usize>>,
+
+    /// paseo patch: links (indices in `links`) holding sent messages; the only ones a tick
+    /// has work for.
+    active: BTreeSet<usize>,
 
     /// We don't use a Rt for async. Right now, we just use it to tick time
     /// forward in the same way we do it elsewhere. We'd like to represent
@@ -177,14 +187,37 @@ impl Topology {
         Topology {
             config,
             links: IndexMap::new(),
+            hosts: IndexMap::new(),
+            active: BTreeSet::new(),
             rt: Rt::no_software(),
         }
     }
 
-    /// Register a link between two hosts
-    pub(crate) fn register(&mut self, a: IpAddr, b: IpAddr) {
+    /// Register a host. paseo patch: upstream registered a link to every existing host here
+    /// (quadratic links, each scanned on every step); links are now made on first use.
+    pub(crate) fn register_host(&mut self, addr: IpAddr) {
+        assert!(self.hosts.insert(addr, BTreeMap::new()).is_none());
+    }
+
+    /// paseo patch: the index in `links` of the link between two registered hosts, created on
+    /// first use (`None` if either is not registered). Its clock is brought up to date: idle
+    /// links are not ticked.
+    fn link_index(&mut self, a: IpAddr, b: IpAddr) -> Option<usize> {
+        let ia = self.hosts.get_index_of(&a)?;
+        let ib = self.hosts.get_index_of(&b)?;
         let pair = Pair::new(a, b);
-        assert!(self.links.insert(pair, Link::new(self.rt.now())).is_none());
+        let now = self.rt.now();
+        let index = match self.links.get_index_of(&pair) {
+            Some(index) => index,
+            None => {
+                let (index, _) = self.links.insert_full(pair, Link::new(now));
+                self.hosts[ia].insert(ib, index);
+                self.hosts[ib].insert(ia, index);
+                index
+            }
+        };
+        self.links[index].now = now;
+        Some(index)
     }
 
     pub(crate) fn set_max_message_latency(&mut self, value: Duration) {
@@ -192,22 +225,16 @@ impl Topology {
     }
 
     pub(crate) fn set_link_message_latency(&mut self, a: IpAddr, b: IpAddr, value: Duration) {
-        let pair = Pair::new(a, b);
-        let latency = self
-            .links
-            .get_mut(&pair)
-            .unwrap_or_else(|| panic!("unable to find link between {pair:?}"))
-            .latency(self.config.latency());
+        let global = self.config.latency().clone();
+        let latency = self.get_link_mut(&Pair::new(a, b)).latency(&global);
         latency.min_message_latency = value;
         latency.max_message_latency = value;
     }
 
     pub(crate) fn set_link_max_message_latency(&mut self, a: IpAddr, b: IpAddr, value: Duration) {
-        let pair = Pair::new(a, b);
-        self.links
-            .get_mut(&pair)
-            .unwrap_or_else(|| panic!("unable to find link between {pair:?}"))
-            .latency(self.config.latency())
+        let global = self.config.latency().clone();
+        self.get_link_mut(&Pair::new(a, b))
+            .latency(&global)
             .max_message_latency = value;
     }
 
@@ -220,11 +247,9 @@ impl Topology {
     }
 
     pub(crate) fn set_link_fail_rate(&mut self, a: IpAddr, b: IpAddr, value: f64) {
-        let pair = Pair::new(a, b);
-        self.links
-            .get_mut(&pair)
-            .unwrap_or_else(|| panic!("unable to find link between {pair:?}"))
-            .message_loss(self.config.message_loss())
+        let global = self.config.message_loss().clone();
+        self.get_link_mut(&Pair::new(a, b))
+            .message_loss(&global)
             .fail_rate = value;
     }
 
@@ -238,8 +263,17 @@ impl Topology {
         dst: SocketAddr,
         message: Protocol,
     ) -> Result<()> {
-        if let Some(link) = self.links.get_mut(&Pair::new(src.ip(), dst.ip())) {
-            link.enqueue_message(&self.config, rand, src, dst, message)
+        if src.ip() == dst.ip() {
+            // Upstream's `Pair::new` asserts the ends differ; keep that.
+            Pair::new(src.ip(), dst.ip());
+        }
+        if let Some(index) = self.link_index(src.ip(), dst.ip()) {
+            let link = &mut self.links[index];
+            let result = link.enqueue_message(&self.config, rand, src, dst, message);
+            if !link.sent.is_empty() {
+                self.active.insert(index);
+            }
+            result
         } else {
             Err(Error::new(
                 ErrorKind::ConnectionRefused,
@@ -249,10 +283,16 @@ impl Topology {
     }
 
     // Move messages from any network links to the `dst` host.
+    // paseo patch: only the host's own links, in the order upstream visited them.
     pub(crate) fn deliver_messages(&mut self, rand: &mut dyn RngCore, dst: &mut Host) {
-        for (pair, link) in &mut self.links {
-            if pair.0 == dst.addr || pair.1 == dst.addr {
-                link.deliver_messages(&self.config, rand, dst);
+        let Some(links) = self.hosts.get(&dst.addr) else {
+            return;
+        };
+        for &index in links.values() {
+            let link = &mut self.links[index];
+            link.deliver_messages(&self.config, rand, dst);
+            if !link.sent.is_empty() {
+                self.active.insert(index);
             }
         }
     }
@@ -283,24 +323,38 @@ impl Topology {
         link.repair_oneway(a, b);
     }
 
+    // paseo patch: only links holding sent messages have work; the others catch up their
+    // clock when next used (`link_index`).
     pub(crate) fn tick_by(&mut self, duration: Duration) {
         let _ = self.rt.tick(duration);
-        for link in self.links.values_mut() {
-            link.tick(self.rt.now());
-        }
+        let now = self.rt.now();
+        let links = &mut self.links;
+        self.active.retain(|&index| {
+            let link = &mut links[index];
+            link.tick(now);
+            !link.sent.is_empty()
+        });
     }
 
     pub(crate) fn iter_mut(&mut self) -> LinksIter<'_> {
+        let now = self.rt.now();
+        for link in self.links.values_mut() {
+            link.now = now;
+        }
         LinksIter {
             iter: self.links.iter_mut(),
         }
     }
 
+    /// The link between two registered hosts (created on first use); panics like upstream
+    /// when either is unknown. Held or released messages keep the link active.
     #[inline]
     fn get_link_mut(&mut self, pair: &Pair) -> &mut Link {
-        self.links
-            .get_mut(pair)
-            .unwrap_or_else(|| panic!("unable to find link between {pair:?}"))
+        let index = self
+            .link_index(pair.0, pair.1)
+            .unwrap_or_else(|| panic!("unable to find link between {pair:?}"));
+        self.active.insert(index);
+        &mut self.links[index]
     }
 }
 

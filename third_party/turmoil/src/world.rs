@@ -225,10 +225,8 @@ impl World {
 
         tracing::info!(target: TRACING_TARGET, nodename, ?addr, "New");
 
-        // Register links between the new host and all existing hosts
-        for existing in self.hosts.keys() {
-            self.topology.register(*existing, addr);
-        }
+        // paseo patch: links to the other hosts are made on first use (see Topology).
+        self.topology.register_host(addr);
 
         // Initialize host state
         #[cfg(feature = "unstable-fs")]
