@@ -29,6 +29,9 @@ impl Point {
     fn us_per_step(&self) -> f64 {
         self.wall_ms * 1000.0 / self.steps.max(1) as f64
     }
+    fn us_per_node_step(&self) -> f64 {
+        self.us_per_step() / self.nodes as f64
+    }
 }
 
 fn main() -> ExitCode {
@@ -56,19 +59,22 @@ fn main() -> ExitCode {
             (other, _) => return usage(&format!("unknown argument {other}")),
         }
     }
-    println!("devices  nodes  wall_ms  ms_per_node  steps  us_per_step  virtual_ms  records");
+    println!(
+        "devices  nodes  wall_ms  ms_per_node  steps  us_per_step  us_per_node_step  virtual_ms  records"
+    );
     let mut points = Vec::new();
     for devices in sizes {
         match run(seed, devices) {
             Ok(p) => {
                 println!(
-                    "{:>7}  {:>5}  {:>7.0}  {:>11.2}  {:>5}  {:>11.1}  {:>10}  {:>7}",
+                    "{:>7}  {:>5}  {:>7.0}  {:>11.2}  {:>5}  {:>11.1}  {:>16.1}  {:>10}  {:>7}",
                     p.devices,
                     p.nodes,
                     p.wall_ms,
                     p.ms_per_node(),
                     p.steps,
                     p.us_per_step(),
+                    p.us_per_node_step(),
                     p.virtual_ms,
                     p.records
                 );
@@ -133,19 +139,27 @@ fn run(seed: u64, devices: usize) -> Result<Point, String> {
     })
 }
 
-/// A log-x chart of ms per node (left axis) and µs per step (right axis) against nodes.
+/// A log-x chart of wall ms per node (left axis) and wall µs per node per step (right axis)
+/// against the device count: both flat when the simulator scales linearly.
 fn draw(points: &[Point]) -> String {
     let (w, h) = (640.0, 400.0);
     let (left, right, top, bottom) = (70.0, 570.0, 40.0, 330.0);
-    let xs: Vec<f64> = points.iter().map(|p| (p.nodes as f64).log10()).collect();
+    let xs: Vec<f64> = points
+        .iter()
+        .map(|p| (p.devices.max(1) as f64).log10())
+        .collect();
     let (x0, x1) = (
-        xs.iter().copied().fold(f64::INFINITY, f64::min).floor(),
-        xs.iter().copied().fold(f64::NEG_INFINITY, f64::max).ceil(),
+        (xs.iter().copied().fold(f64::INFINITY, f64::min) + 1e-9).floor(),
+        (xs.iter().copied().fold(f64::NEG_INFINITY, f64::max) - 1e-9).ceil(),
     );
     let span = (x1 - x0).max(1.0);
     let x_at = |x: f64| left + (x - x0) / span * (right - left);
     let max_node = points.iter().map(Point::ms_per_node).fold(0.0, f64::max) * 1.25;
-    let max_step = points.iter().map(Point::us_per_step).fold(0.0, f64::max) * 1.25;
+    let max_step = points
+        .iter()
+        .map(Point::us_per_node_step)
+        .fold(0.0, f64::max)
+        * 1.25;
     let y_at = |v: f64, max: f64| bottom - v / max.max(f64::MIN_POSITIVE) * (bottom - top);
     let mut s = String::new();
     let _ = writeln!(
@@ -187,7 +201,7 @@ fn draw(points: &[Point]) -> String {
     }
     let _ = writeln!(
         s,
-        r#"<text x="{}" y="{}" text-anchor="middle">nodes (log scale)</text>"#,
+        r#"<text x="{}" y="{}" text-anchor="middle">devices (log scale; plus one commissioner)</text>"#,
         (left + right) / 2.0,
         bottom + 40.0
     );
@@ -199,7 +213,7 @@ fn draw(points: &[Point]) -> String {
     );
     let _ = writeln!(
         s,
-        r##"<text x="{}" y="{}" fill="#d62728" transform="rotate(90 {} {})" text-anchor="middle">wall µs per turmoil step</text>"##,
+        r##"<text x="{}" y="{}" fill="#d62728" transform="rotate(90 {} {})" text-anchor="middle">wall µs per node per turmoil step</text>"##,
         w - 16.0,
         (top + bottom) / 2.0,
         w - 16.0,
@@ -207,7 +221,11 @@ fn draw(points: &[Point]) -> String {
     );
     for (color, value, max) in [
         ("#1f77b4", Point::ms_per_node as fn(&Point) -> f64, max_node),
-        ("#d62728", Point::us_per_step as fn(&Point) -> f64, max_step),
+        (
+            "#d62728",
+            Point::us_per_node_step as fn(&Point) -> f64,
+            max_step,
+        ),
     ] {
         let path: Vec<String> = points
             .iter()
@@ -232,7 +250,7 @@ fn draw(points: &[Point]) -> String {
     }
     let _ = writeln!(
         s,
-        r##"<text x="{left}" y="{}" fill="#555">blue: wall ms per node (left) · red: wall µs per step (right)</text>"##,
+        r##"<text x="{left}" y="{}" fill="#555">blue: wall ms per node (left) · red: wall µs per node per step (right)</text>"##,
         h - 12.0
     );
     s.push_str("</svg>\n");
