@@ -12,7 +12,7 @@ fn criterion_dir() -> PathBuf {
 }
 
 /// Mean time in ns of `group/id` from this run, if criterion wrote it.
-fn mean_ns(group: &str, id: &str) -> Option<f64> {
+pub fn mean_ns(group: &str, id: &str) -> Option<f64> {
     let path = criterion_dir()
         .join(group)
         .join(id)

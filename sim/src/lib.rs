@@ -10,6 +10,7 @@
 //! - Every datagram and event becomes a [`trace::TraceRecord`] (text, JSON lines, pcap,
 //!   Mermaid); [`oracle`]s check safety continuously and liveness after faults stop.
 //! - [`Simulation`] is the API a scenario (and the YAML layer) drives.
+//! - [`scale`] builds the fleet scenario the scale test and the scale curve run.
 //! - [`interop`] runs one node against a real peer (matter.js on loopback).
 
 pub mod command;
@@ -20,6 +21,7 @@ pub mod io;
 pub mod local;
 pub mod network;
 pub mod oracle;
+pub mod scale;
 pub mod seed;
 mod sim;
 mod sim_host;

@@ -1,11 +1,13 @@
-//! One controller and 100 devices on pairing-free sessions, each exchanging a few messages.
-//! Prints the wall time (the number goes in reports; it is not asserted, CI machines vary).
+//! Scale: one controller and 100 devices on pairing-free sessions, each exchanging a few
+//! messages (prints the wall time; it is not asserted, CI machines vary), and the commissioning
+//! fleet of the scale curve at 200 devices.
 
 mod common;
 
 use std::time::Duration;
 
-use paseo_sim::{Action, NodeSpec, Outcome};
+use paseo_core::session::SessionKind;
+use paseo_sim::{Action, NodeSpec, Outcome, seed};
 
 const DEVICES: usize = 100;
 
@@ -56,4 +58,47 @@ fn a_controller_with_one_hundred_devices() {
         wall,
         wall / u32::try_from(report.steps.max(1)).unwrap_or(u32::MAX),
     );
+}
+
+/// The fleet scenario the scale curve measures (`sim/examples/scale_curve.rs`), at a size a
+/// debug test run affords: every device commissioned (PASE, fabric, CASE, PASE closed) and
+/// exchanging over CASE. Not timed: the curve's numbers come from the release example.
+#[test]
+fn two_hundred_devices_are_commissioned_and_exchange_over_case() {
+    const FLEET: usize = 200;
+    let mut sim = paseo_sim::scale::fleet(seed::seed_from_env(5), FLEET).unwrap();
+    let report = common::run_ok(&mut sim, paseo_sim::scale::options());
+    let outcomes = report.outcomes();
+    assert!(
+        outcomes.iter().all(|(_, o)| o.is_ok()),
+        "{:?}",
+        outcomes.iter().find(|(_, o)| !o.is_ok())
+    );
+    // Two exchanges per device (to it and from it), each of its own action.
+    let exchanges = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Exchanged { .. }))
+        .count();
+    assert_eq!(exchanges, 2 * FLEET);
+    let per_device = paseo_sim::scale::MESSAGES_TO_DEVICE + paseo_sim::scale::MESSAGES_FROM_DEVICE;
+    let sent = FLEET * per_device as usize;
+    assert_eq!(report.messages, (sent, sent));
+    let case_sessions = |name: &str| {
+        sim.node_view(name, |n| {
+            n.sessions()
+                .sessions()
+                .filter(|s| s.kind() == SessionKind::Case)
+                .count()
+        })
+    };
+    assert_eq!(case_sessions(paseo_sim::scale::COMMISSIONER), Some(FLEET));
+    for i in [0, FLEET / 2, FLEET - 1] {
+        let dev = paseo_sim::scale::device_name(i);
+        assert_eq!(case_sessions(&dev), Some(1), "{dev}");
+        assert_eq!(
+            sim.node_view(&dev, |n| n.sessions().sessions().count()),
+            Some(1),
+            "{dev}: the PASE session was closed"
+        );
+    }
 }
