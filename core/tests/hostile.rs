@@ -386,6 +386,40 @@ fn datagrams_replayed_from_a_closed_session_are_dropped() {
     assert_accounted(&pair.b);
 }
 
+/// Before the fix a replayed datagram of the live session, sent from another address,
+/// passed authentication, was found a duplicate, and still moved the session's peer address
+/// to the sender: the device's acks and its own messages went to the attacker until the real
+/// peer spoke again (found by `scenarios/hostile-replay.yaml`).
+#[test]
+fn regression_a_replay_from_another_address_does_not_move_the_session() {
+    let mut pair = Pair::new(9);
+    app_roundtrip(&mut pair, A_SESSION, b"recorded");
+    let recorded = pair
+        .wire
+        .iter()
+        .find(|(_, side, _)| *side == Side::A)
+        .map(|(_, _, bytes)| bytes.clone())
+        .expect("A sent the message");
+    let before = *pair.b.stats();
+    let attacker = source(7);
+    let now = pair.now;
+    pair.b.handle_datagram(now, attacker, &recorded);
+    assert_eq!(pair.b.stats().duplicates, before.duplicates + 1);
+    let peer = pair
+        .b
+        .sessions()
+        .get_session(B_SESSION)
+        .and_then(|s| s.context().peer_address);
+    assert_eq!(peer, Some(pair.a_addr), "the replay moved the session");
+    // The duplicate is acked again (§2.4), to the real peer.
+    let acks: Vec<SocketAddr> = std::iter::from_fn(|| pair.b.poll_transmit())
+        .map(|t| t.destination)
+        .collect();
+    assert_eq!(acks, vec![pair.a_addr]);
+    app_roundtrip(&mut pair, A_SESSION, b"after the replay");
+    assert_accounted(&pair.b);
+}
+
 #[test]
 fn our_own_secure_datagrams_reflected_back_are_dropped() {
     // Different ids on each side: the reflection names a session A does not have.

@@ -106,8 +106,13 @@ impl Node {
         };
         match session.decode(now, message) {
             Ok(decoded) => {
-                // The peer may have moved (§10.4); only authenticated datagrams move it.
-                session.set_peer_address(from);
+                // The peer may have moved (§10.4); only authenticated datagrams move it, and
+                // only fresh ones: a replay is authentic too, and one sent from an attacker's
+                // address would otherwise redirect the session's traffic there (found by the
+                // hostile-replay scenario).
+                if !decoded.duplicate {
+                    session.set_peer_address(from);
+                }
                 Ok((SessionRef::Secure(id), decoded))
             }
             Err(e) => Err(self.count_session_error(&e)),
