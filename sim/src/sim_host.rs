@@ -255,6 +255,36 @@ impl Hooks for SimHooks {
         );
     }
 
+    fn injected(&mut self, now: Instant, to: SocketAddr, datagram: &[u8], what: &str) {
+        // Summarized with the receiver's keys, as a sent datagram is; no oracle sees it: the
+        // bytes are not this node's own message.
+        let summary = self
+            .world
+            .host_at(to)
+            .and_then(|p| {
+                p.with_node(|peer_node| {
+                    let session = crate::trace::header_ids(datagram)
+                        .and_then(|(sid, _)| peer_node.sessions().get_session(sid));
+                    summarize(datagram, session)
+                })
+            })
+            .unwrap_or_else(|| summarize(datagram, None));
+        self.world.record(TraceRecord {
+            at: now,
+            node: self.host.name.clone(),
+            kind: RecordKind::Tx,
+            peer: self.world.name_of(to),
+            header: Some(summary),
+            subject: String::new(),
+            decision: format!("injected ({what})"),
+            wire: Some(WireDatagram {
+                src: self.host.addr,
+                dst: to,
+                bytes: datagram.to_vec(),
+            }),
+        });
+    }
+
     fn event(&mut self, now: Instant, node: &Node, event: &Event) {
         let (peer, subject, what) = match event {
             Event::Message {

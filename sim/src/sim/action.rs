@@ -160,6 +160,101 @@ pub enum Action {
     },
     /// Do nothing for this long (in a sequence: delays what follows).
     Wait(Duration),
+    /// Keep a copy of the last datagram `from` sent to `to` (whose opcode name contains
+    /// `opcode`, if given; otherwise the last one that is not a standalone ack) under `name`,
+    /// for a later [`Action::Inject`] of [`Injection::Replay`].
+    Capture {
+        /// The name it is kept under.
+        name: String,
+        /// Its sender.
+        from: String,
+        /// Its receiver.
+        to: String,
+        /// Text its opcode name must contain (`InvokeRequest`, `Sigma1`, …).
+        opcode: Option<String>,
+    },
+    /// Hostile bytes from `from`'s address to `to`, through the simulated network (an
+    /// attacker on, or spoofing, `from`'s address; `from`'s node never sees them).
+    Inject {
+        /// Whose address (and link) they leave from.
+        from: String,
+        /// The target.
+        to: String,
+        /// What is sent.
+        datagram: Injection,
+        /// How many copies.
+        count: u32,
+    },
+    /// Handshake requests from `sources` distinct initiators (each its own ephemeral node id,
+    /// hence its own unsecured session at `to`) sent at once from `from`'s address.
+    Flood {
+        /// Whose address they leave from.
+        from: String,
+        /// The target.
+        to: String,
+        /// Which request.
+        message: FloodMessage,
+        /// How many initiators.
+        sources: u32,
+    },
+    /// Damage the node's durable resumption records on its disk (and what its running node
+    /// would read back): the state a restart then finds.
+    CorruptStore {
+        /// Whose disk.
+        node: String,
+        /// How.
+        how: crate::disk::Corruption,
+    },
+}
+
+/// What an [`Action::Inject`] sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Injection {
+    /// A datagram kept by [`Action::Capture`], byte for byte.
+    Replay(String),
+    /// The last datagram `to` sent to `from`, sent back to `to` (its own message reflected).
+    Reflect,
+    /// A CloseSession on `to`'s newest session with `from`, with the next counter but sealed
+    /// without the keys (a made-up MIC).
+    ForgedClose,
+    /// The last datagram `from` sent to `to`, cut to half its length.
+    Truncated,
+    /// The last datagram `from` sent to `to`, padded with zeros to 1500 bytes (beyond the
+    /// 1280-byte maximum).
+    Oversized,
+}
+
+impl Injection {
+    /// Trace and report text: `replay of old`, `reflect`, ….
+    pub fn describe(&self) -> String {
+        match self {
+            Injection::Replay(name) => format!("replay of {name}"),
+            Injection::Reflect => "reflect".to_owned(),
+            Injection::ForgedClose => "forged close".to_owned(),
+            Injection::Truncated => "truncated".to_owned(),
+            Injection::Oversized => "oversized".to_owned(),
+        }
+    }
+}
+
+/// What an [`Action::Flood`] sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloodMessage {
+    /// PBKDFParamRequest (PASE), built fresh for every source.
+    PbkdfParamRequest,
+    /// Sigma1 (CASE): the last Sigma1 anyone sent to the target, replayed under each source's
+    /// ephemeral node id (so it passes the destination-id check and costs the target a Sigma2).
+    Sigma1,
+}
+
+impl FloodMessage {
+    /// Trace text.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FloodMessage::PbkdfParamRequest => "PBKDFParamRequest",
+            FloodMessage::Sigma1 => "Sigma1",
+        }
+    }
 }
 
 impl Action {
@@ -224,6 +319,32 @@ impl Action {
                 format!("save resumption record {node} -> {peer}")
             }
             Action::Wait(d) => format!("wait {d:?}"),
+            Action::Capture { name, from, to, .. } => format!("capture {name}: {from} -> {to}"),
+            Action::Inject {
+                from,
+                to,
+                datagram,
+                count,
+            } => {
+                let times = if *count == 1 {
+                    String::new()
+                } else {
+                    format!(" x{count}")
+                };
+                format!("inject {} {from} -> {to}{times}", datagram.describe())
+            }
+            Action::Flood {
+                from,
+                to,
+                message,
+                sources,
+            } => format!(
+                "flood {} {from} -> {to} ({sources} sources)",
+                message.describe()
+            ),
+            Action::CorruptStore { node, how } => {
+                format!("corrupt store {node} ({})", how.describe())
+            }
             Action::Pair {
                 commissioner,
                 device,
