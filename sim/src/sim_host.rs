@@ -129,11 +129,13 @@ fn rx_text(decision: Option<RxDecision>) -> &'static str {
         Some(RxDecision::Ack) => "acked",
         Some(RxDecision::Duplicate) => "duplicate",
         Some(RxDecision::Malformed) => "dropped malformed",
+        Some(RxDecision::Oversized) => "dropped oversized",
         Some(RxDecision::UnknownSession) => "dropped unknown session",
         Some(RxDecision::Undecryptable) => "dropped undecryptable",
         Some(RxDecision::Unsupported) => "dropped unsupported",
         Some(RxDecision::Unsolicited) => "dropped unsolicited",
         Some(RxDecision::SessionClosing) => "dropped session closing",
+        Some(RxDecision::Refused) => "refused",
         None => "received",
     }
 }

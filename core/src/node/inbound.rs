@@ -40,7 +40,7 @@ impl Node {
                 session_id: 0,
                 message_counter: 0,
                 exchange_id: None,
-                decision: RxDecision::Malformed,
+                decision: RxDecision::Oversized,
             });
             return;
         }
@@ -272,13 +272,11 @@ impl Node {
                 }
                 Unsolicited::PaseRequest => {
                     let counter = message.message_counter;
-                    self.accept_pbkdf_request(now, id, counter, &message.payload);
-                    return RxDecision::Delivered;
+                    return self.accept_pbkdf_request(now, id, counter, &message.payload);
                 }
                 Unsolicited::CaseRequest => {
                     let counter = message.message_counter;
-                    self.accept_sigma1(now, id, counter, &message.payload);
-                    return RxDecision::Delivered;
+                    return self.accept_sigma1(now, id, counter, &message.payload);
                 }
             }
         }
