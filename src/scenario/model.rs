@@ -536,6 +536,21 @@ pub struct ExpectStep {
     /// Node counters and table sizes.
     #[serde(default)]
     pub counters: Vec<CounterExpect>,
+    /// Trace lines containing a text.
+    #[serde(default)]
+    pub trace: Vec<TraceExpect>,
+}
+
+/// Trace lines of a node that contain a text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceExpect {
+    /// Whose lines (the first name on the line).
+    pub node: Name,
+    /// Text the line contains.
+    pub contains: String,
+    /// How many (default `>=1`).
+    pub count: Option<Count>,
 }
 
 /// `capture`: keep a datagram for a later `inject: {datagram: replay}`.
@@ -580,6 +595,8 @@ pub struct InjectStep {
     pub datagram: Spanned<Datagram>,
     /// The captured datagram (`replay` only).
     pub capture: Option<Name>,
+    /// `forged_close`: whose session with `to` is forged (default `from`).
+    pub peer: Option<Name>,
     /// Copies (default 1).
     pub count: Option<Spanned<u32>>,
     /// Name for `expect.outcome`.

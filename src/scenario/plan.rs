@@ -828,6 +828,16 @@ impl Planner<'_> {
     /// What an `inject` sends; `replay` needs a `capture` name that some step defines.
     fn injection(&mut self, s: &InjectStep) -> Option<Injection> {
         let at = s.datagram.referenced;
+        if let Some(p) = s.peer.as_ref()
+            && s.datagram.value != Datagram::ForgedClose
+        {
+            self.error(
+                &p.referenced,
+                "`peer` goes with `datagram: forged_close`",
+                None,
+            );
+            return None;
+        }
         match (s.datagram.value, &s.capture) {
             (Datagram::Replay, None) => {
                 self.error(
@@ -858,7 +868,12 @@ impl Planner<'_> {
                 None
             }
             (Datagram::Reflect, None) => Some(Injection::Reflect),
-            (Datagram::ForgedClose, None) => Some(Injection::ForgedClose),
+            (Datagram::ForgedClose, None) => {
+                let peer = s.peer.as_ref().unwrap_or(&s.from);
+                Some(Injection::ForgedClose {
+                    peer: self.node_ref(peer)?,
+                })
+            }
             (Datagram::Truncated, None) => Some(Injection::Truncated),
             (Datagram::Oversized, None) => Some(Injection::Oversized),
         }
@@ -1027,11 +1042,29 @@ impl Planner<'_> {
                 ok = false;
             }
         }
+        for t in &e.trace {
+            let Some(node) = self.node_ref(&t.node) else {
+                ok = false;
+                continue;
+            };
+            if t.contains.is_empty() {
+                self.error(&t.node.referenced, "`contains` is empty", None);
+                ok = false;
+            }
+            all.push(Expectation::Trace {
+                node,
+                text: t.contains.clone(),
+                count: t.count.map_or(CountRange::at_least(1), range),
+            });
+        }
         if all.is_empty() && ok {
             self.error(
                 at,
                 "`expect` lists nothing to check",
-                Some("add sessions, resumption, events, outcome, datagrams or counters".to_owned()),
+                Some(
+                    "add sessions, resumption, events, outcome, datagrams, counters or trace"
+                        .to_owned(),
+                ),
             );
             return None;
         }

@@ -214,9 +214,12 @@ pub enum Injection {
     Replay(String),
     /// The last datagram `to` sent to `from`, sent back to `to` (its own message reflected).
     Reflect,
-    /// A CloseSession on `to`'s newest session with `from`, with the next counter but sealed
-    /// without the keys (a made-up MIC).
-    ForgedClose,
+    /// A CloseSession on `to`'s newest session with `peer`, with the counter after the last
+    /// one `peer` sent to `to`, but sealed without the keys (a made-up MIC).
+    ForgedClose {
+        /// Whose session with the target is forged.
+        peer: String,
+    },
     /// The last datagram `from` sent to `to`, cut to half its length.
     Truncated,
     /// The last datagram `from` sent to `to`, padded with zeros to 1500 bytes (beyond the
@@ -230,7 +233,7 @@ impl Injection {
         match self {
             Injection::Replay(name) => format!("replay of {name}"),
             Injection::Reflect => "reflect".to_owned(),
-            Injection::ForgedClose => "forged close".to_owned(),
+            Injection::ForgedClose { peer } => format!("forged close of {peer}'s session"),
             Injection::Truncated => "truncated".to_owned(),
             Injection::Oversized => "oversized".to_owned(),
         }

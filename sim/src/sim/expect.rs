@@ -61,6 +61,16 @@ pub enum Expectation {
         /// Text the failure must contain.
         reason: Option<String>,
     },
+    /// `node`'s trace lines (datagrams it sent or received, its events and the scenario's
+    /// actions on it) containing `text` number within `count`.
+    Trace {
+        /// Whose lines.
+        node: String,
+        /// Text they contain.
+        text: String,
+        /// How many.
+        count: CountRange,
+    },
     /// A counter of `node`'s running incarnation ([`NodeCounter`]) is within `count`.
     Node {
         /// Which node (fails if it is not running).
@@ -367,6 +377,24 @@ impl Simulation {
                         Ok(())
                     }
                     (Some(o), _) => Err(format!("step {label:?} ended {}", o.describe())),
+                }
+            }
+            Expectation::Trace { node, text, count } => {
+                let n = self
+                    .world
+                    .recorder
+                    .borrow()
+                    .trace
+                    .records
+                    .iter()
+                    .filter(|r| r.node == *node && r.text().contains(text.as_str()))
+                    .count() as u64;
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{n} trace lines of {node} contain {text:?}, expected {count}"
+                    ))
                 }
             }
             Expectation::Node {

@@ -214,12 +214,12 @@ impl Simulation {
                 bytes.resize(bytes.len().max(OVERSIZED_LEN), 0);
                 Ok(bytes)
             }
-            Injection::ForgedClose => self.forged_close(from, to),
+            Injection::ForgedClose { peer } => self.forged_close(peer, to),
         }
     }
 
-    /// A CloseSession for `to`'s newest session with `from`, with a counter past the last one
-    /// `from` sent on it, in the clear with a made-up MIC: what an attacker who knows the
+    /// A CloseSession for `to`'s newest session with `from` (the peer whose session is forged,
+    /// not necessarily the sender), with a counter past the last one `from` sent on it, in the clear with a made-up MIC: what an attacker who knows the
     /// session id (it travels in the clear) but not the keys can build.
     fn forged_close(&self, from: &str, to: &str) -> Result<Vec<u8>, String> {
         let (fi, ti) = (
