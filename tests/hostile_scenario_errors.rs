@@ -39,6 +39,7 @@ fn every_hostile_step_and_key_parses_and_lowers() {
         "  - inject: {from: ctrl, to: dev, datagram: oversized}\n",
         "  - flood: {from: ctrl, to: dev, message: pbkdf_param_request, sources: 20}\n",
         "  - flood: {from: ctrl, to: dev, message: sigma1, sources: 20, outcome: failed}\n",
+        "  - flood: {from: ctrl, to: dev, message: garbage_sigma1, sources: 5}\n",
         "  - corrupt_store: {node: dev, how: flip_byte, at: 3}\n",
         "  - corrupt_store: {node: dev, how: truncate}\n",
         "  - expect:\n",
@@ -55,6 +56,7 @@ fn every_hostile_step_and_key_parses_and_lowers() {
         "inject forged close of ctrl's session ctrl -> dev",
         "inject reflect dev -> ctrl",
         "flood PBKDFParamRequest ctrl -> dev (20 sources)",
+        "flood garbage Sigma1 ctrl -> dev (5 sources)",
         "corrupt store dev (flip byte 3)",
         "corrupt store dev (truncate to half)",
     ] {

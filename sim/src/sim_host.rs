@@ -64,7 +64,8 @@ pub(crate) async fn run_host(world: Rc<World>, host: Rc<HostState>) -> turmoil::
     let what = match (&loaded, restarts) {
         (Ok(n), 0) => format!("started ({n} resumption records loaded)"),
         (Ok(n), r) => format!("restarted #{r} ({n} resumption records loaded)"),
-        (Err(e), _) => format!("started, resumption records not loaded: {e}"),
+        (Err(e), 0) => format!("started, resumption records not loaded: {e}"),
+        (Err(e), r) => format!("restarted #{r}, resumption records not loaded: {e}"),
     };
     world.action_line(now, &host.name, "-", String::new(), &what);
     let node = Rc::new(RefCell::new(node));

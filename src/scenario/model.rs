@@ -614,6 +614,8 @@ pub enum FloodKind {
     PbkdfParamRequest,
     /// CASE's first message (a replay of the last one the target received).
     Sigma1,
+    /// Sigma1 with a random payload (fails to decode; the answer lingers).
+    GarbageSigma1,
 }
 
 /// `flood`: handshake requests from many initiators.

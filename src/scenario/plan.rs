@@ -778,6 +778,7 @@ impl Planner<'_> {
                     message: match s.message {
                         FloodKind::PbkdfParamRequest => FloodMessage::PbkdfParamRequest,
                         FloodKind::Sigma1 => FloodMessage::Sigma1,
+                        FloodKind::GarbageSigma1 => FloodMessage::GarbageSigma1,
                     },
                     sources: s.sources.value,
                 };

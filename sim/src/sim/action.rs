@@ -248,6 +248,9 @@ pub enum FloodMessage {
     /// Sigma1 (CASE): the last Sigma1 anyone sent to the target, replayed under each source's
     /// ephemeral node id (so it passes the destination-id check and costs the target a Sigma2).
     Sigma1,
+    /// Sigma1 opcode with 64 random bytes as payload: each fails to decode and leaves the
+    /// target retransmitting a StatusReport on its unsecured session (fills the table).
+    GarbageSigma1,
 }
 
 impl FloodMessage {
@@ -256,6 +259,7 @@ impl FloodMessage {
         match self {
             FloodMessage::PbkdfParamRequest => "PBKDFParamRequest",
             FloodMessage::Sigma1 => "Sigma1",
+            FloodMessage::GarbageSigma1 => "garbage Sigma1",
         }
     }
 }

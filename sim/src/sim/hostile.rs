@@ -270,7 +270,7 @@ impl Simulation {
         sources: u32,
     ) -> Result<Vec<Vec<u8>>, String> {
         let template = match message {
-            FloodMessage::PbkdfParamRequest => None,
+            FloodMessage::PbkdfParamRequest | FloodMessage::GarbageSigma1 => None,
             FloodMessage::Sigma1 => {
                 let recorder = self.world.recorder.borrow();
                 let found = recorder
@@ -303,16 +303,21 @@ impl Simulation {
             let counter = (word(8) as u32).max(1);
             let datagram = match &template {
                 None => {
-                    let mut random = [0u8; 32];
-                    random.copy_from_slice(&seed::derive(self.seed, &format!("random:{to}:{i}")));
-                    let request = PbkdfParamRequest {
-                        initiator_random: random,
-                        initiator_session_id: u16::try_from(i % 0xFFFF + 1).unwrap_or(1),
-                        passcode_id: 0,
-                        has_pbkdf_parameters: false,
-                        initiator_session_params: None,
+                    let random = seed::derive(self.seed, &format!("random:{to}:{i}"));
+                    let (opcode, payload) = if message == FloodMessage::GarbageSigma1 {
+                        let mut junk = random.to_vec();
+                        junk.extend_from_slice(&seed::derive(self.seed, &format!("junk:{to}:{i}")));
+                        (SecureChannelOpcode::Sigma1, junk)
+                    } else {
+                        let request = PbkdfParamRequest {
+                            initiator_random: random,
+                            initiator_session_id: u16::try_from(i % 0xFFFF + 1).unwrap_or(1),
+                            passcode_id: 0,
+                            has_pbkdf_parameters: false,
+                            initiator_session_params: None,
+                        };
+                        (SecureChannelOpcode::PbkdfParamRequest, request.encode())
                     };
-                    let payload = request.encode();
                     let mut bytes = Vec::new();
                     let mut header = MessageHeader::unicast(0, counter);
                     header.source_node_id = Some(node_id);
@@ -321,11 +326,7 @@ impl Simulation {
                     let ph = ProtocolHeader {
                         initiator: true,
                         reliable: true,
-                        ..ProtocolHeader::new(
-                            ProtocolId::SECURE_CHANNEL,
-                            SecureChannelOpcode::PbkdfParamRequest.as_u8(),
-                            exchange,
-                        )
+                        ..ProtocolHeader::new(ProtocolId::SECURE_CHANNEL, opcode.as_u8(), exchange)
                     };
                     ProtocolMessage {
                         header: ph,
