@@ -42,6 +42,7 @@ fn every_hostile_step_and_key_parses_and_lowers() {
         "  - flood: {from: ctrl, to: dev, message: garbage_sigma1, sources: 5}\n",
         "  - corrupt_store: {node: dev, how: flip_byte, at: 3}\n",
         "  - corrupt_store: {node: dev, how: truncate}\n",
+        "  - fill_session_ids: {node: dev, leave: 2}\n",
         "  - expect:\n",
         "      counters:\n",
         "        - {node: dev, undecryptable: \">=1\", handshakes_running: \"<=16\"}\n",
@@ -59,6 +60,7 @@ fn every_hostile_step_and_key_parses_and_lowers() {
         "flood garbage Sigma1 ctrl -> dev (5 sources)",
         "corrupt store dev (flip byte 3)",
         "corrupt store dev (truncate to half)",
+        "fill session ids dev (leave 2)",
     ] {
         assert!(
             described.iter().any(|d| d == want),

@@ -703,4 +703,17 @@ pub enum Step {
     Flood(FloodStep),
     /// Damage stored records.
     CorruptStore(CorruptStoreStep),
+    /// Use up a node's session ids.
+    FillSessionIds(FillSessionIdsStep),
+}
+
+/// `fill_session_ids`: placeholder sessions until only `leave` ids are free.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FillSessionIdsStep {
+    /// Whose table.
+    pub node: Name,
+    /// Ids left free (default 0).
+    #[serde(default)]
+    pub leave: u32,
 }

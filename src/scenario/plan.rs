@@ -784,6 +784,13 @@ impl Planner<'_> {
                 };
                 (s.label.as_ref(), s.outcome, action, None)
             }
+            Step::FillSessionIds(s) => {
+                let action = Action::FillSessionIds {
+                    node: self.node_ref(&s.node)?,
+                    leave: s.leave,
+                };
+                (None, Expected::Ok, action, None)
+            }
             Step::CorruptStore(s) => {
                 let node = self.node_ref(&s.node);
                 let how = match (s.how.value, &s.at) {

@@ -197,6 +197,15 @@ pub enum Action {
         /// How many initiators.
         sources: u32,
     },
+    /// Fill `node`'s session table with placeholder secure sessions (no peer address, keys
+    /// nobody holds) until only `leave` session ids are free: the state of a node whose 65535
+    /// ids are (nearly) all in use. Needs `max_sessions` that high, or the table evicts instead.
+    FillSessionIds {
+        /// Whose table.
+        node: String,
+        /// Ids left free.
+        leave: u32,
+    },
     /// Damage the node's durable resumption records on its disk (and what its running node
     /// would read back): the state a restart then finds.
     CorruptStore {
@@ -349,6 +358,9 @@ impl Action {
                 "flood {} {from} -> {to} ({sources} sources)",
                 message.describe()
             ),
+            Action::FillSessionIds { node, leave } => {
+                format!("fill session ids {node} (leave {leave})")
+            }
             Action::CorruptStore { node, how } => {
                 format!("corrupt store {node} ({})", how.describe())
             }

@@ -487,7 +487,8 @@ impl Simulation {
             hostile @ (Action::Capture { .. }
             | Action::Inject { .. }
             | Action::Flood { .. }
-            | Action::CorruptStore { .. }) => self.execute_hostile(id, hostile, now),
+            | Action::CorruptStore { .. }
+            | Action::FillSessionIds { .. }) => self.execute_hostile(id, hostile, now),
             Action::Expect {
                 expectation,
                 within,

@@ -110,6 +110,28 @@ impl Simulation {
                     )))),
                 }
             }
+            Action::FillSessionIds { node, leave } => {
+                let index = self.index(&node)?;
+                let Some(host) = self.host(index) else {
+                    return Err(SimError::UnknownNode(node));
+                };
+                let filled = host.with_node_mut(|n| fill_session_ids(n, now, leave));
+                match filled {
+                    Some((added, in_use)) => {
+                        self.world.action_line(
+                            now,
+                            &node,
+                            "-",
+                            String::new(),
+                            &format!(
+                                "{added} placeholder sessions installed ({in_use} session ids in use)"
+                            ),
+                        );
+                        Ok(Some(Outcome::Done))
+                    }
+                    None => Ok(Some(Outcome::Failed(format!("{node} is not running")))),
+                }
+            }
             other => Err(SimError::Fabric(format!(
                 "not a hostile action: {}",
                 other.describe()
@@ -351,4 +373,55 @@ impl Simulation {
         }
         Ok(out)
     }
+}
+
+/// Installs placeholder CASE sessions until `leave` ids are free (or the table evicts instead
+/// of growing); returns (sessions added, ids in use). Their lifecycle events are drained here:
+/// they are scenery, not sessions anyone opened, so they leave no trace lines.
+fn fill_session_ids(node: &mut paseo_core::node::Node, now: Instant, leave: u32) -> (u32, usize) {
+    use paseo_core::fabric::{FabricIndex, NodeId};
+    use paseo_core::session::{SecureSessionArgs, SessionKind, SessionParameters};
+    let total = usize::from(u16::MAX);
+    let mut added = 0u32;
+    let secret = [0x5Au8; 32];
+    let mut in_use = node.sessions().sessions().count();
+    loop {
+        if total.saturating_sub(in_use) <= usize::try_from(leave).unwrap_or(usize::MAX) {
+            break;
+        }
+        let Ok(id) = node.sessions_mut().get_next_available_session_id() else {
+            break;
+        };
+        let args = SecureSessionArgs {
+            now,
+            session_id: id,
+            peer_session_id: id,
+            kind: SessionKind::Case,
+            fabric: Some(FabricIndex(1)),
+            local_node_id: NodeId(1),
+            // One placeholder per peer: no per-peer limit applies.
+            peer_node_id: NodeId(0xFFFF_0000_0000 + u64::from(added)),
+            peer_cats: Vec::new(),
+            shared_secret: &secret,
+            salt: b"placeholder",
+            // Initiator side: the per-peer limit (responder sessions) does not scan for them.
+            is_initiator: true,
+            is_resumption: false,
+            peer_parameters: SessionParameters::default(),
+            peer_address: None,
+        };
+        let before = in_use;
+        if node.sessions_mut().create_secure_session(args).is_err() {
+            break;
+        }
+        added += 1;
+        // A map's iterator knows its length: O(1), not a count.
+        in_use = node.sessions().sessions().size_hint().0;
+        if in_use <= before {
+            // The table evicted instead of growing (`max_sessions` too low): stop.
+            break;
+        }
+    }
+    while node.sessions_mut().poll_event().is_some() {}
+    (added, node.sessions().sessions().count())
 }
