@@ -19,7 +19,8 @@ const SWEEP_SEEDS: u64 = 50;
 
 /// Scenarios swept over fewer seeds: ten PASE handshakes per run make multi-node pairing about
 /// five times as slow as the others in a debug build (the release sweep covers 0..200).
-const HEAVY: [(&str, u64); 1] = [("multi-node-pairing", 10)];
+/// hostile-session-ids installs 65534 placeholder sessions per run (about 3 s in a debug build).
+const HEAVY: [(&str, u64); 2] = [("multi-node-pairing", 10), ("hostile-session-ids", 3)];
 
 fn library() -> Vec<Scenario> {
     let files = scenario::files(Path::new("scenarios")).expect("scenarios/ is readable");

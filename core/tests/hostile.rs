@@ -22,7 +22,9 @@ use paseo_core::codec::{
     MessageHeader, ProtocolHeader, ProtocolId, ProtocolMessage, SecureChannelOpcode, StatusReport,
 };
 use paseo_core::fabric::{FabricIndex, NodeId};
-use paseo_core::node::{Event, HandshakeError, HandshakeKind, Node, NodeConfig, SendOptions};
+use paseo_core::node::{
+    Diagnostic, Event, HandshakeError, HandshakeKind, Node, NodeConfig, RxDecision, SendOptions,
+};
 use paseo_core::pase::{PaseInitiatorState, Passcode, PbkdfParameters, Verifier};
 use paseo_core::session::counter::{CounterKind, MessageCounter};
 use paseo_core::session::unsecure::SharedUnencryptedCounter;
@@ -386,6 +388,40 @@ fn datagrams_replayed_from_a_closed_session_are_dropped() {
     assert_accounted(&pair.b);
 }
 
+/// Before the fix a replayed datagram of the live session, sent from another address,
+/// passed authentication, was found a duplicate, and still moved the session's peer address
+/// to the sender: the device's acks and its own messages went to the attacker until the real
+/// peer spoke again (found by `scenarios/hostile-replay.yaml`).
+#[test]
+fn regression_a_replay_from_another_address_does_not_move_the_session() {
+    let mut pair = Pair::new(9);
+    app_roundtrip(&mut pair, A_SESSION, b"recorded");
+    let recorded = pair
+        .wire
+        .iter()
+        .find(|(_, side, _)| *side == Side::A)
+        .map(|(_, _, bytes)| bytes.clone())
+        .expect("A sent the message");
+    let before = *pair.b.stats();
+    let attacker = source(7);
+    let now = pair.now;
+    pair.b.handle_datagram(now, attacker, &recorded);
+    assert_eq!(pair.b.stats().duplicates, before.duplicates + 1);
+    let peer = pair
+        .b
+        .sessions()
+        .get_session(B_SESSION)
+        .and_then(|s| s.context().peer_address);
+    assert_eq!(peer, Some(pair.a_addr), "the replay moved the session");
+    // The duplicate is acked again (§2.4), to the real peer.
+    let acks: Vec<SocketAddr> = std::iter::from_fn(|| pair.b.poll_transmit())
+        .map(|t| t.destination)
+        .collect();
+    assert_eq!(acks, vec![pair.a_addr]);
+    app_roundtrip(&mut pair, A_SESSION, b"after the replay");
+    assert_accounted(&pair.b);
+}
+
 #[test]
 fn our_own_secure_datagrams_reflected_back_are_dropped() {
     // Different ids on each side: the reflection names a session A does not have.
@@ -634,6 +670,56 @@ fn a_close_session_with_a_valid_key_but_a_replayed_counter_is_a_duplicate() {
             reason: CloseReason::PeerClosed
         }
     )));
+    assert_accounted(&pair.b);
+}
+
+/// The receive decisions a trace shows (diagnostics on): a second PBKDFParamRequest turned
+/// away is `Refused` (it was `Delivered` before), an oversized datagram `Oversized` (it was
+/// `Malformed`), each matching its `NodeStats` counter.
+#[test]
+fn refused_requests_and_oversized_datagrams_have_their_own_receive_decisions() {
+    let config = NodeConfig {
+        diagnostics: true,
+        ..NodeConfig::default()
+    };
+    let mut pair = Pair::bare(12, config);
+    open_window(&mut pair);
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let mut decisions = Vec::new();
+    for i in 0..2u16 {
+        let (_, payload) = PaseInitiatorState::start(
+            &mut rng,
+            Passcode::new(PASSCODE).expect("passcode"),
+            NonZeroU16::new(i + 1).expect("non-zero"),
+            SessionParameters::paseo_default(),
+        );
+        let datagram = unsecured_request(
+            0x2000 + u64::from(i),
+            1,
+            i,
+            SecureChannelOpcode::PbkdfParamRequest.as_u8(),
+            &payload,
+        );
+        let t = pair.now;
+        pair.b.handle_datagram(t, source(i), &datagram);
+    }
+    let t = pair.now;
+    pair.b.handle_datagram(t, source(9), &[0u8; 1281]);
+    while let Some(d) = pair.b.poll_diagnostic() {
+        if let Diagnostic::Received { decision, .. } = d {
+            decisions.push(decision);
+        }
+    }
+    assert_eq!(
+        decisions,
+        vec![
+            RxDecision::Delivered,
+            RxDecision::Refused,
+            RxDecision::Oversized
+        ]
+    );
+    let stats = pair.b.stats();
+    assert_eq!((stats.handshakes_refused, stats.oversized), (1, 1));
     assert_accounted(&pair.b);
 }
 

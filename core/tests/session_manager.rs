@@ -403,6 +403,119 @@ fn corrupt_stored_records_are_a_typed_error_and_change_nothing() {
     assert_eq!(m.resumption_records().count(), 0);
 }
 
+/// A store the test can look into after handing it to a manager.
+#[derive(Clone, Default)]
+struct SharedStore(std::sync::Arc<std::sync::Mutex<MemoryStore>>);
+
+impl SharedStore {
+    fn inner(&self) -> std::sync::MutexGuard<'_, MemoryStore> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Store for SharedStore {
+    fn get(
+        &self,
+        context: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, paseo_core::store::StoreError> {
+        self.inner().get(context, key)
+    }
+    fn set(
+        &mut self,
+        context: &str,
+        key: &str,
+        value: &[u8],
+    ) -> Result<(), paseo_core::store::StoreError> {
+        self.inner().set(context, key, value)
+    }
+    fn delete(&mut self, context: &str, key: &str) -> Result<bool, paseo_core::store::StoreError> {
+        self.inner().delete(context, key)
+    }
+    fn keys(&self, context: &str) -> Result<Vec<String>, paseo_core::store::StoreError> {
+        self.inner().keys(context)
+    }
+}
+
+/// Before the fix, the first record saved after a failed load replaced the undecodable value,
+/// destroying the records it still held (found by `scenarios/hostile-corrupt-store.yaml`: a
+/// truncated value keeps its first records intact). Now the value stays as found until it is
+/// discarded on purpose; the in-memory table keeps working meanwhile.
+#[test]
+fn regression_a_save_after_a_corrupt_load_overwrote_the_stored_records() {
+    let shared = SharedStore::default();
+    let mut first = SessionManager::new(
+        ManagerContext::new(ChaCha20Rng::seed_from_u64(4)),
+        Box::new(shared.clone()),
+    );
+    first
+        .save_resumption_record(record(1, 0x99, 0xAA, 1))
+        .expect("save");
+    first
+        .save_resumption_record(record(1, 0x99, 0xBB, 2))
+        .expect("save");
+    let mut stored = shared
+        .get("sessions", "resumptionRecords")
+        .expect("get")
+        .expect("value");
+    stored.truncate(stored.len() / 2);
+    shared
+        .inner()
+        .set("sessions", "resumptionRecords", &stored)
+        .expect("set");
+
+    let mut m = SessionManager::new(
+        ManagerContext::new(ChaCha20Rng::seed_from_u64(5)),
+        Box::new(shared.clone()),
+    );
+    assert!(matches!(
+        m.init_from_storage(&[fabric(1, 0x99)]),
+        Err(ManagerError::CorruptResumptionRecords(_))
+    ));
+    let err = m
+        .save_resumption_record(record(1, 0x99, 0xCC, 3))
+        .expect_err("the corrupt value is not overwritten");
+    assert!(err.to_string().contains("not overwritten"), "{err}");
+    assert_eq!(
+        shared.get("sessions", "resumptionRecords").expect("get"),
+        Some(stored.clone()),
+        "the stored value changed"
+    );
+    assert!(
+        m.find_resumption_record_by_node_id(FabricIndex(1), NodeId(0xCC))
+            .is_some(),
+        "the record still works in memory"
+    );
+    m.close(Instant::ZERO, false)
+        .expect("close leaves the value alone");
+    assert_eq!(
+        shared.get("sessions", "resumptionRecords").expect("get"),
+        Some(stored)
+    );
+
+    // Discarding on purpose writes the in-memory records in its place.
+    let mut m = SessionManager::new(
+        ManagerContext::new(ChaCha20Rng::seed_from_u64(6)),
+        Box::new(shared.clone()),
+    );
+    assert!(m.init_from_storage(&[fabric(1, 0x99)]).is_err());
+    m.save_resumption_record(record(1, 0x99, 0xDD, 4))
+        .expect_err("refused");
+    m.discard_stored_resumption_records().expect("discard");
+    let mut reloaded = SessionManager::new(
+        ManagerContext::new(ChaCha20Rng::seed_from_u64(7)),
+        Box::new(shared),
+    );
+    assert_eq!(
+        reloaded
+            .init_from_storage(&[fabric(1, 0x99)])
+            .expect("load"),
+        1
+    );
+}
+
 #[test]
 fn a_corrupt_store_file_is_an_error_naming_the_file() {
     let dir = TempDir::new("corrupt");

@@ -116,6 +116,19 @@ pub enum Command {
         /// The responder's operational node id.
         peer_node_id: NodeId,
     },
+    /// Hand raw bytes to this host's socket for `to`, bypassing the node (an attacker on, or
+    /// spoofing, this host's address): they cross the simulated network like any datagram and
+    /// are traced as `injected (<what>)`. Done once they are handed over.
+    Inject {
+        /// The action.
+        action: ActionId,
+        /// Destination.
+        to: SocketAddr,
+        /// The datagrams, sent in order.
+        datagrams: Vec<Vec<u8>>,
+        /// What they are (trace text).
+        what: String,
+    },
     /// Save a resumption record through the session manager (it persists it to the store).
     SaveResumptionRecord {
         /// The action.

@@ -71,6 +71,37 @@ fn apply(store: &mut MemoryStore, op: Op) {
     };
 }
 
+/// Damage done to a stored value by [`SimDisk::corrupt`] (bit rot, a torn write).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corruption {
+    /// The byte at this offset (modulo the length) is inverted.
+    FlipByte(usize),
+    /// Only the first half of the value is kept.
+    Truncate,
+}
+
+impl Corruption {
+    /// Trace text.
+    pub fn describe(self) -> String {
+        match self {
+            Corruption::FlipByte(at) => format!("flip byte {at}"),
+            Corruption::Truncate => "truncate to half".to_owned(),
+        }
+    }
+
+    fn apply(self, value: &mut Vec<u8>) {
+        match self {
+            Corruption::FlipByte(at) => {
+                let len = value.len();
+                if let Some(b) = at.checked_rem(len).and_then(|i| value.get_mut(i)) {
+                    *b = !*b;
+                }
+            }
+            Corruption::Truncate => value.truncate(value.len() / 2),
+        }
+    }
+}
+
 /// A simulated disk; clones share it (the host keeps one, the node's store is another).
 #[derive(Clone, Debug)]
 pub struct SimDisk {
@@ -130,6 +161,26 @@ impl SimDisk {
     /// A copy of what would survive a crash now.
     pub fn durable(&self) -> MemoryStore {
         self.state().durable.clone()
+    }
+
+    /// Damages the value at `context`/`key`, durable and visible copies alike (writes still
+    /// pending are left as they are). Returns the value's length before and after, or `None`
+    /// if nothing is stored there.
+    pub fn corrupt(&self, context: &str, key: &str, how: Corruption) -> Option<(usize, usize)> {
+        let mut guard = self.state();
+        let s = &mut *guard;
+        let mut lengths = None;
+        for store in [&mut s.durable, &mut s.visible] {
+            if let Ok(Some(mut value)) = store.get(context, key) {
+                let before = value.len();
+                how.apply(&mut value);
+                let after = value.len();
+                // The name was accepted when the value was first written.
+                let _ = store.set(context, key, &value);
+                lengths.get_or_insert((before, after));
+            }
+        }
+        lengths
     }
 
     /// The sync delay.
@@ -223,6 +274,28 @@ mod tests {
         disk.advance(ms(1_000_000));
         assert_eq!(disk.crash(ms(1_000_000)), 1);
         assert_eq!(store.keys("sessions").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn corruption_damages_durable_and_visible_copies() {
+        let disk = SimDisk::new(Some(Duration::ZERO));
+        let mut store = disk.clone();
+        store.set("sessions", "r", &[1, 2, 3, 4]).unwrap();
+        assert_eq!(
+            disk.corrupt("sessions", "r", Corruption::FlipByte(5)),
+            Some((4, 4))
+        );
+        assert_eq!(
+            store.get("sessions", "r").unwrap(),
+            Some(vec![1, 0xFD, 3, 4])
+        );
+        assert_eq!(
+            disk.corrupt("sessions", "r", Corruption::Truncate),
+            Some((4, 2))
+        );
+        disk.crash(ms(1));
+        assert_eq!(store.get("sessions", "r").unwrap(), Some(vec![1, 0xFD]));
+        assert_eq!(disk.corrupt("sessions", "none", Corruption::Truncate), None);
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub trait Hooks {
     );
     /// A command finished.
     fn outcome(&mut self, now: Instant, action: ActionId, outcome: Outcome);
+    /// Raw bytes an [`Command::Inject`] hands to the socket (not the node's own datagram).
+    fn injected(&mut self, now: Instant, to: SocketAddr, datagram: &[u8], what: &str) {
+        let _ = (now, to, datagram, what);
+    }
     /// The socket refused a datagram (UDP is best effort: the loop goes on).
     fn io_error(&mut self, now: Instant, error: &io::Error) {
         let _ = (now, error);
@@ -113,6 +117,8 @@ pub struct App {
     closes: BTreeMap<u16, ActionId>,
     /// Handshakes we initiated, by their exchange.
     handshakes: BTreeMap<ExchangeId, HandshakeJob>,
+    /// Raw datagrams of [`Command::Inject`] waiting for the socket: (to, bytes, what).
+    injections: VecDeque<(SocketAddr, Vec<u8>, String)>,
 }
 
 /// A handshake started for an action.
@@ -223,6 +229,17 @@ impl App {
                 let started =
                     crate::sim::case_glue::start_case(node, now, peer, fabric, peer_node_id);
                 self.start_handshake(now, hooks, action, peer, false, started);
+            }
+            Command::Inject {
+                action,
+                to,
+                datagrams,
+                what,
+            } => {
+                for d in datagrams {
+                    self.injections.push_back((to, d, what.clone()));
+                }
+                hooks.outcome(now, action, Outcome::Done);
             }
             Command::SaveResumptionRecord { action, record } => {
                 let outcome = match node.sessions_mut().save_resumption_record(*record) {
@@ -471,6 +488,12 @@ impl<Io: DatagramIo, C: Clock, H: Hooks> NodeLoop<Io, C, H> {
     /// Datagrams of one call go out before its events, so a CloseSession leaves before the
     /// session is reported closed.
     async fn flush(&mut self, now: Instant) {
+        while let Some((to, datagram, what)) = self.app.injections.pop_front() {
+            self.hooks.injected(now, to, &datagram, &what);
+            if let Err(e) = self.io.send_to(now, &datagram, to).await {
+                self.hooks.io_error(now, &e);
+            }
+        }
         loop {
             self.drain_diagnostics();
             let transmits: Vec<Transmit> = {

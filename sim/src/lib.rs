@@ -33,6 +33,7 @@ pub use network::Impairments;
 pub use oracle::{OracleKind, Violation};
 pub use sim::{
     Action, ActionRecord, CASE_IN_NODE, CASE_MISSING, CountRange, DatagramCounter, EndReason,
-    EventKind, Expectation, MATTER_PORT, RunOptions, RunReport, SimConfig, SimError, Simulation,
+    EventKind, Expectation, FloodMessage, Injection, MATTER_PORT, NodeCounter, RunOptions,
+    RunReport, SimConfig, SimError, Simulation,
 };
 pub use world::{Commissioning, NodeSpec};

@@ -64,7 +64,8 @@ pub(crate) async fn run_host(world: Rc<World>, host: Rc<HostState>) -> turmoil::
     let what = match (&loaded, restarts) {
         (Ok(n), 0) => format!("started ({n} resumption records loaded)"),
         (Ok(n), r) => format!("restarted #{r} ({n} resumption records loaded)"),
-        (Err(e), _) => format!("started, resumption records not loaded: {e}"),
+        (Err(e), 0) => format!("started, resumption records not loaded: {e}"),
+        (Err(e), r) => format!("restarted #{r}, resumption records not loaded: {e}"),
     };
     world.action_line(now, &host.name, "-", String::new(), &what);
     let node = Rc::new(RefCell::new(node));
@@ -129,11 +130,13 @@ fn rx_text(decision: Option<RxDecision>) -> &'static str {
         Some(RxDecision::Ack) => "acked",
         Some(RxDecision::Duplicate) => "duplicate",
         Some(RxDecision::Malformed) => "dropped malformed",
+        Some(RxDecision::Oversized) => "dropped oversized",
         Some(RxDecision::UnknownSession) => "dropped unknown session",
         Some(RxDecision::Undecryptable) => "dropped undecryptable",
         Some(RxDecision::Unsupported) => "dropped unsupported",
         Some(RxDecision::Unsolicited) => "dropped unsolicited",
         Some(RxDecision::SessionClosing) => "dropped session closing",
+        Some(RxDecision::Refused) => "refused",
         None => "received",
     }
 }
@@ -253,6 +256,36 @@ impl Hooks for SimHooks {
             node,
             transmit,
         );
+    }
+
+    fn injected(&mut self, now: Instant, to: SocketAddr, datagram: &[u8], what: &str) {
+        // Summarized with the receiver's keys, as a sent datagram is; no oracle sees it: the
+        // bytes are not this node's own message.
+        let summary = self
+            .world
+            .host_at(to)
+            .and_then(|p| {
+                p.with_node(|peer_node| {
+                    let session = crate::trace::header_ids(datagram)
+                        .and_then(|(sid, _)| peer_node.sessions().get_session(sid));
+                    summarize(datagram, session)
+                })
+            })
+            .unwrap_or_else(|| summarize(datagram, None));
+        self.world.record(TraceRecord {
+            at: now,
+            node: self.host.name.clone(),
+            kind: RecordKind::Tx,
+            peer: self.world.name_of(to),
+            header: Some(summary),
+            subject: String::new(),
+            decision: format!("injected ({what})"),
+            wire: Some(WireDatagram {
+                src: self.host.addr,
+                dst: to,
+                bytes: datagram.to_vec(),
+            }),
+        });
     }
 
     fn event(&mut self, now: Instant, node: &Node, event: &Event) {

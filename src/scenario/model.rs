@@ -474,6 +474,48 @@ pub struct DatagramExpect {
     pub duplicates_received: Option<Count>,
 }
 
+/// A node's counters (`paseo_core::node::NodeStats` since its last start) and table sizes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterExpect {
+    /// Whose (must be running).
+    pub node: Name,
+    /// Datagrams handed to the node.
+    pub received: Option<Count>,
+    /// Dropped for any reason but being a duplicate.
+    pub dropped: Option<Count>,
+    /// Dropped: beyond the maximum datagram size.
+    pub oversized: Option<Count>,
+    /// Dropped: did not parse.
+    pub malformed: Option<Count>,
+    /// Dropped: unknown session, or a reflection of the node's own unsecured message.
+    pub unknown_session: Option<Count>,
+    /// Dropped: failed authentication.
+    pub undecryptable: Option<Count>,
+    /// Dropped: unsupported security flags.
+    pub unsupported: Option<Count>,
+    /// Dropped: unsecured table full of running handshakes.
+    pub unsecured_table_full: Option<Count>,
+    /// Authenticated duplicates (acked again, not delivered).
+    pub duplicates: Option<Count>,
+    /// Dropped: unsolicited or session closing.
+    pub unsolicited_dropped: Option<Count>,
+    /// Handshake requests refused.
+    pub handshakes_refused: Option<Count>,
+    /// Messages delivered.
+    pub delivered: Option<Count>,
+    /// Unsecured sessions evicted for room.
+    pub unsecured_evicted: Option<Count>,
+    /// Resumption records that could not be written.
+    pub store_errors: Option<Count>,
+    /// Handshakes running now.
+    pub handshakes_running: Option<Count>,
+    /// Unsecured sessions held now.
+    pub unsecured_sessions: Option<Count>,
+    /// Secure sessions held now.
+    pub secure_sessions: Option<Count>,
+}
+
 /// `expect`: everything listed must hold (by `within`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -494,6 +536,130 @@ pub struct ExpectStep {
     pub outcome: Vec<OutcomeExpect>,
     /// Datagram counters.
     pub datagrams: Option<DatagramExpect>,
+    /// Node counters and table sizes.
+    #[serde(default)]
+    pub counters: Vec<CounterExpect>,
+    /// Trace lines containing a text.
+    #[serde(default)]
+    pub trace: Vec<TraceExpect>,
+}
+
+/// Trace lines of a node that contain a text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceExpect {
+    /// Whose lines (the first name on the line).
+    pub node: Name,
+    /// Text the line contains.
+    pub contains: String,
+    /// How many (default `>=1`).
+    pub count: Option<Count>,
+}
+
+/// `capture`: keep a datagram for a later `inject: {datagram: replay}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureStep {
+    /// The name it is kept under.
+    pub name: Name,
+    /// Its sender.
+    pub from: Name,
+    /// Its receiver.
+    pub to: Name,
+    /// Text its opcode name contains (default: any but a standalone ack).
+    pub opcode: Option<String>,
+}
+
+/// What `inject` sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Datagram {
+    /// A captured datagram (`capture:` names it).
+    Replay,
+    /// The last datagram `to` sent to `from`, back to `to`.
+    Reflect,
+    /// CloseSession on `to`'s session with `from`, without the keys.
+    ForgedClose,
+    /// The last datagram `from` sent to `to`, cut in half.
+    Truncated,
+    /// The last datagram `from` sent to `to`, padded to 1500 bytes.
+    Oversized,
+}
+
+/// `inject`: hostile bytes from `from`'s address.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectStep {
+    /// Whose address they leave from.
+    pub from: Name,
+    /// The target.
+    pub to: Name,
+    /// What.
+    pub datagram: Spanned<Datagram>,
+    /// The captured datagram (`replay` only).
+    pub capture: Option<Name>,
+    /// `forged_close`: whose session with `to` is forged (default `from`).
+    pub peer: Option<Name>,
+    /// Copies (default 1).
+    pub count: Option<Spanned<u32>>,
+    /// Name for `expect.outcome`.
+    pub label: Option<Name>,
+    /// Expected outcome.
+    #[serde(default)]
+    pub outcome: Expected,
+}
+
+/// Which handshake request `flood` sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FloodKind {
+    /// PASE's first message.
+    PbkdfParamRequest,
+    /// CASE's first message (a replay of the last one the target received).
+    Sigma1,
+    /// Sigma1 with a random payload (fails to decode; the answer lingers).
+    GarbageSigma1,
+}
+
+/// `flood`: handshake requests from many initiators.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodStep {
+    /// Whose address they leave from.
+    pub from: Name,
+    /// The target.
+    pub to: Name,
+    /// Which request.
+    pub message: FloodKind,
+    /// How many initiators (1..=10000).
+    pub sources: Spanned<u32>,
+    /// Name for `expect.outcome`.
+    pub label: Option<Name>,
+    /// Expected outcome.
+    #[serde(default)]
+    pub outcome: Expected,
+}
+
+/// How `corrupt_store` damages the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorruptHow {
+    /// Invert one byte (`at`, default 0).
+    FlipByte,
+    /// Keep the first half.
+    Truncate,
+}
+
+/// `corrupt_store`: damage a node's stored resumption records.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorruptStoreStep {
+    /// Whose disk.
+    pub node: Name,
+    /// How.
+    pub how: Spanned<CorruptHow>,
+    /// `flip_byte`: the byte's offset (modulo the length).
+    pub at: Option<Spanned<usize>>,
 }
 
 /// One step.
@@ -532,4 +698,25 @@ pub enum Step {
     Parallel(Vec<Spanned<Step>>),
     /// Steps one after the other (inside `parallel`).
     Sequence(Vec<Spanned<Step>>),
+    /// Keep a datagram off the wire.
+    Capture(CaptureStep),
+    /// Send hostile bytes.
+    Inject(InjectStep),
+    /// Handshake requests from many initiators.
+    Flood(FloodStep),
+    /// Damage stored records.
+    CorruptStore(CorruptStoreStep),
+    /// Use up a node's session ids.
+    FillSessionIds(FillSessionIdsStep),
+}
+
+/// `fill_session_ids`: placeholder sessions until only `leave` ids are free.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FillSessionIdsStep {
+    /// Whose table.
+    pub node: Name,
+    /// Ids left free (default 0).
+    #[serde(default)]
+    pub leave: u32,
 }

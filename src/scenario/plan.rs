@@ -10,9 +10,10 @@ use paseo_core::mrp::{JitterFraction, MrpParameters};
 use paseo_core::node::{NodeFaults, PaseBusyPolicy};
 use paseo_core::pase::Passcode;
 use paseo_core::session::SessionKind;
+use paseo_sim::disk::Corruption;
 use paseo_sim::{
-    Action, Commissioning, CountRange, DatagramCounter, EventKind, Expectation, Impairments,
-    NodeSpec,
+    Action, Commissioning, CountRange, DatagramCounter, EventKind, Expectation, FloodMessage,
+    Impairments, Injection, NodeCounter, NodeSpec,
 };
 use serde_saphyr::{Location, Spanned};
 
@@ -45,6 +46,8 @@ struct Planner<'a> {
     labels: BTreeSet<String>,
     /// Labels referenced by `expect.outcome`, checked once all labels are known.
     label_refs: Vec<Name>,
+    /// Names given by `capture` steps.
+    captures: BTreeSet<String>,
     /// Devices that a `commission` step puts on a fabric: (device, fabric).
     commissioned: BTreeSet<(String, String)>,
     needs_case: Option<Location>,
@@ -71,6 +74,7 @@ pub fn plan_with(
         fabrics: BTreeMap::new(),
         labels: BTreeSet::new(),
         label_refs: Vec::new(),
+        captures: BTreeSet::new(),
         commissioned: BTreeSet::new(),
         needs_case: None,
         checks: Vec::new(),
@@ -508,6 +512,12 @@ impl Planner<'_> {
                 Step::Case(s) | Step::Resume(s) => s.label.as_ref(),
                 Step::Exchange(s) => s.label.as_ref(),
                 Step::Close(s) => s.label.as_ref(),
+                Step::Capture(s) => {
+                    self.captures.insert(s.name.value.clone());
+                    None
+                }
+                Step::Inject(s) => s.label.as_ref(),
+                Step::Flood(s) => s.label.as_ref(),
                 Step::Parallel(inner) | Step::Sequence(inner) => {
                     self.collect(inner);
                     None
@@ -744,6 +754,70 @@ impl Planner<'_> {
                     None,
                 )
             }
+            Step::Capture(s) => {
+                let (from, to) = (self.node_ref(&s.from), self.node_ref(&s.to));
+                let action = Action::Capture {
+                    name: s.name.value.clone(),
+                    from: from?,
+                    to: to?,
+                    opcode: s.opcode.clone(),
+                };
+                (None, Expected::Ok, action, None)
+            }
+            Step::Inject(s) => {
+                let (from, to) = (self.node_ref(&s.from), self.node_ref(&s.to));
+                let datagram = self.injection(s)?;
+                let count = s.count.as_ref().map_or(1, |c| c.value);
+                if let Some(c) = s.count.as_ref().filter(|c| c.value == 0 || c.value > 1000) {
+                    self.error(&c.referenced, "`count` is from 1 to 1000", None);
+                }
+                let action = Action::Inject {
+                    from: from?,
+                    to: to?,
+                    datagram,
+                    count,
+                };
+                (s.label.as_ref(), s.outcome, action, None)
+            }
+            Step::Flood(s) => {
+                let (from, to) = (self.node_ref(&s.from), self.node_ref(&s.to));
+                if s.sources.value == 0 || s.sources.value > 10_000 {
+                    self.error(&s.sources.referenced, "`sources` is from 1 to 10000", None);
+                }
+                let action = Action::Flood {
+                    from: from?,
+                    to: to?,
+                    message: match s.message {
+                        FloodKind::PbkdfParamRequest => FloodMessage::PbkdfParamRequest,
+                        FloodKind::Sigma1 => FloodMessage::Sigma1,
+                        FloodKind::GarbageSigma1 => FloodMessage::GarbageSigma1,
+                    },
+                    sources: s.sources.value,
+                };
+                (s.label.as_ref(), s.outcome, action, None)
+            }
+            Step::FillSessionIds(s) => {
+                let action = Action::FillSessionIds {
+                    node: self.node_ref(&s.node)?,
+                    leave: s.leave,
+                };
+                (None, Expected::Ok, action, None)
+            }
+            Step::CorruptStore(s) => {
+                let node = self.node_ref(&s.node);
+                let how = match (s.how.value, &s.at) {
+                    (CorruptHow::FlipByte, at) => {
+                        Corruption::FlipByte(at.as_ref().map_or(0, |a| a.value))
+                    }
+                    (CorruptHow::Truncate, Some(at)) => {
+                        self.error(&at.referenced, "`at` goes with `how: flip_byte`", None);
+                        Corruption::Truncate
+                    }
+                    (CorruptHow::Truncate, None) => Corruption::Truncate,
+                };
+                let action = Action::CorruptStore { node: node?, how };
+                (None, Expected::Ok, action, None)
+            }
             Step::Parallel(inner) | Step::Sequence(inner) => {
                 if inner.is_empty() {
                     self.error(&at, "an empty group", None);
@@ -769,6 +843,60 @@ impl Planner<'_> {
             expected,
         });
         Some(Action::labelled(&label, action))
+    }
+
+    /// What an `inject` sends; `replay` needs a `capture` name that some step defines.
+    fn injection(&mut self, s: &InjectStep) -> Option<Injection> {
+        let at = s.datagram.referenced;
+        if let Some(p) = s.peer.as_ref()
+            && s.datagram.value != Datagram::ForgedClose
+        {
+            self.error(
+                &p.referenced,
+                "`peer` goes with `datagram: forged_close`",
+                None,
+            );
+            return None;
+        }
+        match (s.datagram.value, &s.capture) {
+            (Datagram::Replay, None) => {
+                self.error(
+                    &at,
+                    "`datagram: replay` needs `capture: NAME`",
+                    Some("keep one first with a `capture` step".to_owned()),
+                );
+                None
+            }
+            (Datagram::Replay, Some(name)) => {
+                if !self.captures.contains(&name.value) {
+                    let hint = did_you_mean(&name.value, self.captures.iter().map(String::as_str));
+                    self.error(
+                        &name.referenced,
+                        format!("no `capture` step keeps `{}`", name.value),
+                        hint,
+                    );
+                    return None;
+                }
+                Some(Injection::Replay(name.value.clone()))
+            }
+            (_, Some(name)) => {
+                self.error(
+                    &name.referenced,
+                    "`capture` goes with `datagram: replay`",
+                    None,
+                );
+                None
+            }
+            (Datagram::Reflect, None) => Some(Injection::Reflect),
+            (Datagram::ForgedClose, None) => {
+                let peer = s.peer.as_ref().unwrap_or(&s.from);
+                Some(Injection::ForgedClose {
+                    peer: self.node_ref(peer)?,
+                })
+            }
+            (Datagram::Truncated, None) => Some(Injection::Truncated),
+            (Datagram::Oversized, None) => Some(Injection::Oversized),
+        }
     }
 
     fn link_ends(&mut self, at: &Location, s: &LinkStep) -> Option<(String, String)> {
@@ -892,11 +1020,71 @@ impl Planner<'_> {
                 }
             }
         }
+        for c in &e.counters {
+            let Some(node) = self.node_ref(&c.node) else {
+                ok = false;
+                continue;
+            };
+            let before = all.len();
+            for (counter, count) in [
+                (NodeCounter::Received, c.received),
+                (NodeCounter::Dropped, c.dropped),
+                (NodeCounter::Oversized, c.oversized),
+                (NodeCounter::Malformed, c.malformed),
+                (NodeCounter::UnknownSession, c.unknown_session),
+                (NodeCounter::Undecryptable, c.undecryptable),
+                (NodeCounter::Unsupported, c.unsupported),
+                (NodeCounter::UnsecuredTableFull, c.unsecured_table_full),
+                (NodeCounter::Duplicates, c.duplicates),
+                (NodeCounter::UnsolicitedDropped, c.unsolicited_dropped),
+                (NodeCounter::HandshakesRefused, c.handshakes_refused),
+                (NodeCounter::Delivered, c.delivered),
+                (NodeCounter::UnsecuredEvicted, c.unsecured_evicted),
+                (NodeCounter::StoreErrors, c.store_errors),
+                (NodeCounter::HandshakesRunning, c.handshakes_running),
+                (NodeCounter::UnsecuredSessions, c.unsecured_sessions),
+                (NodeCounter::SecureSessions, c.secure_sessions),
+            ] {
+                if let Some(count) = count {
+                    all.push(Expectation::Node {
+                        node: node.clone(),
+                        counter,
+                        count: range(count),
+                    });
+                }
+            }
+            if all.len() == before {
+                self.error(
+                    &c.node.referenced,
+                    "a counter expectation lists no counter",
+                    Some("add e.g. `undecryptable: \">=1\"`".to_owned()),
+                );
+                ok = false;
+            }
+        }
+        for t in &e.trace {
+            let Some(node) = self.node_ref(&t.node) else {
+                ok = false;
+                continue;
+            };
+            if t.contains.is_empty() {
+                self.error(&t.node.referenced, "`contains` is empty", None);
+                ok = false;
+            }
+            all.push(Expectation::Trace {
+                node,
+                text: t.contains.clone(),
+                count: t.count.map_or(CountRange::at_least(1), range),
+            });
+        }
         if all.is_empty() && ok {
             self.error(
                 at,
                 "`expect` lists nothing to check",
-                Some("add sessions, resumption, events, outcome or datagrams".to_owned()),
+                Some(
+                    "add sessions, resumption, events, outcome, datagrams, counters or trace"
+                        .to_owned(),
+                ),
             );
             return None;
         }

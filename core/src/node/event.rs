@@ -114,6 +114,8 @@ pub enum RxDecision {
     Duplicate,
     /// Did not parse.
     Malformed,
+    /// Larger than `NodeConfig::max_datagram_size`: dropped unread.
+    Oversized,
     /// Named a session this node does not have.
     UnknownSession,
     /// Failed authentication.
@@ -124,6 +126,9 @@ pub enum RxDecision {
     Unsolicited,
     /// Arrived on a session that is closing and refuses new exchanges.
     SessionClosing,
+    /// A PBKDFParamRequest or Sigma1 turned away by a limit (answered BUSY, or only acked
+    /// under `PaseBusyPolicy::Ignore`); counted in `NodeStats::handshakes_refused`.
+    Refused,
 }
 
 /// A trace record; only produced when diagnostics are enabled in the node config.

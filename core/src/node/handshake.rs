@@ -9,7 +9,7 @@ use core::num::NonZeroU16;
 use core::time::Duration;
 use std::net::SocketAddr;
 
-use super::{Event, ExchangeCloseReason, Node, NodeError, SendOptions};
+use super::{Event, ExchangeCloseReason, Node, NodeError, RxDecision, SendOptions};
 use crate::case::{
     CaseError, CaseFailure, CaseInitiatorState, CaseResponderState, CaseStep,
     OperationalCredentials,
@@ -328,12 +328,13 @@ impl Node {
         exchange: ExchangeId,
         counter: u32,
         payload: &[u8],
-    ) {
+    ) -> RxDecision {
         let SessionRef::Unsecure(key) = exchange.session else {
-            return;
+            return RxDecision::Unsolicited;
         };
+        let refused_before = self.stats.handshakes_refused;
         let Some(local) = self.admit_request(now, exchange, counter, HandshakeKind::Case) else {
-            return;
+            return self.refusal_decision(refused_before);
         };
         let ours = self.advertised_parameters();
         self.handshakes.insert(
@@ -345,6 +346,18 @@ impl Node {
             },
         );
         self.advance_handshake(now, exchange, SecureChannelOpcode::Sigma1.as_u8(), payload);
+        RxDecision::Delivered
+    }
+
+    /// The receive decision of a request `admit_request` turned away: `Refused` when a limit
+    /// refused it (BUSY or ignored), `Unsolicited` when there was nothing to admit it to (a
+    /// PBKDFParamRequest without a commissioning window).
+    fn refusal_decision(&self, refused_before: u64) -> RxDecision {
+        if self.stats.handshakes_refused > refused_before {
+            RxDecision::Refused
+        } else {
+            RxDecision::Unsolicited
+        }
     }
 
     /// Admits (or refuses) a peer's PBKDFParamRequest or Sigma1 that arrived on a new exchange
@@ -505,16 +518,17 @@ impl Node {
         exchange: ExchangeId,
         counter: u32,
         payload: &[u8],
-    ) {
+    ) -> RxDecision {
         let SessionRef::Unsecure(key) = exchange.session else {
-            return;
+            return RxDecision::Unsolicited;
         };
+        let refused_before = self.stats.handshakes_refused;
         let Some(local) = self.admit_request(now, exchange, counter, HandshakeKind::Pase) else {
-            return;
+            return self.refusal_decision(refused_before);
         };
         let Some(responder) = self.commissioning.as_ref().map(|w| w.responder.clone()) else {
             // Not reachable: admission refuses requests without a commissioning window.
-            return;
+            return RxDecision::Unsolicited;
         };
         self.handshakes.insert(
             exchange,
@@ -530,6 +544,7 @@ impl Node {
             SecureChannelOpcode::PbkdfParamRequest.as_u8(),
             payload,
         );
+        RxDecision::Delivered
     }
 
     /// Feeds a message that arrived on a handshake exchange.

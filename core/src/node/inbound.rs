@@ -40,7 +40,7 @@ impl Node {
                 session_id: 0,
                 message_counter: 0,
                 exchange_id: None,
-                decision: RxDecision::Malformed,
+                decision: RxDecision::Oversized,
             });
             return;
         }
@@ -106,8 +106,13 @@ impl Node {
         };
         match session.decode(now, message) {
             Ok(decoded) => {
-                // The peer may have moved (§10.4); only authenticated datagrams move it.
-                session.set_peer_address(from);
+                // The peer may have moved (§10.4); only authenticated datagrams move it, and
+                // only fresh ones: a replay is authentic too, and one sent from an attacker's
+                // address would otherwise redirect the session's traffic there (found by the
+                // hostile-replay scenario).
+                if !decoded.duplicate {
+                    session.set_peer_address(from);
+                }
                 Ok((SessionRef::Secure(id), decoded))
             }
             Err(e) => Err(self.count_session_error(&e)),
@@ -267,13 +272,11 @@ impl Node {
                 }
                 Unsolicited::PaseRequest => {
                     let counter = message.message_counter;
-                    self.accept_pbkdf_request(now, id, counter, &message.payload);
-                    return RxDecision::Delivered;
+                    return self.accept_pbkdf_request(now, id, counter, &message.payload);
                 }
                 Unsolicited::CaseRequest => {
                     let counter = message.message_counter;
-                    self.accept_sigma1(now, id, counter, &message.payload);
-                    return RxDecision::Delivered;
+                    return self.accept_sigma1(now, id, counter, &message.payload);
                 }
             }
         }

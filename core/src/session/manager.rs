@@ -165,6 +165,9 @@ pub struct SessionManager {
     resumption: ResumptionTable,
     events: VecDeque<SessionEvent>,
     closed: bool,
+    /// `init_from_storage` found the stored records undecodable: they are left as found
+    /// (never overwritten by a later save) until [`SessionManager::discard_stored_resumption_records`].
+    stored_records_corrupt: bool,
 }
 
 impl SessionManager {
@@ -195,6 +198,7 @@ impl SessionManager {
             resumption: ResumptionTable::new(),
             events: VecDeque::new(),
             closed: false,
+            stored_records_corrupt: false,
         }
     }
 
@@ -595,8 +599,15 @@ impl SessionManager {
         self.resumption.iter()
     }
 
-    /// Writes every record to the store as one value (matter.js does the same, §10.5).
+    /// Writes every record to the store as one value (matter.js does the same, §10.5). Refused
+    /// while the stored value is one `init_from_storage` could not decode: overwriting it would
+    /// destroy the records it still holds (the in-memory table keeps working).
     pub fn store_resumption_records(&mut self) -> Result<(), ManagerError> {
+        if self.stored_records_corrupt {
+            return Err(ManagerError::CorruptResumptionRecords(
+                "left as found, not overwritten".to_owned(),
+            ));
+        }
         let bytes = resumption_codec::encode_records(self.resumption.iter());
         self.store.set(RESUMPTION_CONTEXT, RESUMPTION_KEY, &bytes)?;
         Ok(())
@@ -604,13 +615,19 @@ impl SessionManager {
 
     /// Loads the stored records, dropping those whose fabric is not in `fabrics` (by fabric
     /// id; a record whose fabric came back under another index is re-indexed). A corrupt value
-    /// is an error and leaves the in-memory table and the store untouched.
+    /// is an error and leaves the in-memory table and the store untouched; later saves do not
+    /// overwrite it either ([`SessionManager::store_resumption_records`]).
     pub fn init_from_storage(&mut self, fabrics: &[Fabric]) -> Result<usize, ManagerError> {
         let Some(bytes) = self.store.get(RESUMPTION_CONTEXT, RESUMPTION_KEY)? else {
             return Ok(0);
         };
-        let records = resumption_codec::decode_records(&bytes)
-            .map_err(|e| ManagerError::CorruptResumptionRecords(e.to_string()))?;
+        let records = match resumption_codec::decode_records(&bytes) {
+            Ok(records) => records,
+            Err(e) => {
+                self.stored_records_corrupt = true;
+                return Err(ManagerError::CorruptResumptionRecords(e.to_string()));
+            }
+        };
         let mut table = ResumptionTable::new();
         for mut record in records {
             if let Some(fabric) = fabrics.iter().find(|f| f.fabric_id == record.fabric_id) {
@@ -621,6 +638,13 @@ impl SessionManager {
         let loaded = table.len();
         self.resumption = table;
         Ok(loaded)
+    }
+
+    /// Gives up the stored value `init_from_storage` could not decode (after it was copied
+    /// away or judged lost) and writes the in-memory records in its place.
+    pub fn discard_stored_resumption_records(&mut self) -> Result<(), ManagerError> {
+        self.stored_records_corrupt = false;
+        self.store_resumption_records()
     }
 
     /// Re-points records of `fabric` (by fabric id) at its current index and persists them.
@@ -644,7 +668,9 @@ impl SessionManager {
     /// `Closing` state for the caller to encode and remove. New sessions are refused after.
     pub fn close(&mut self, now: Instant, send_close: bool) -> Result<Vec<u16>, ManagerError> {
         self.closed = true;
-        self.store_resumption_records()?;
+        if !self.stored_records_corrupt {
+            self.store_resumption_records()?;
+        }
         let ids: Vec<u16> = self.sessions.keys().copied().collect();
         let mut owing = Vec::new();
         for id in ids {

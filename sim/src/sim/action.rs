@@ -160,6 +160,117 @@ pub enum Action {
     },
     /// Do nothing for this long (in a sequence: delays what follows).
     Wait(Duration),
+    /// Keep a copy of the last datagram `from` sent to `to` (whose opcode name contains
+    /// `opcode`, if given; otherwise the last one that is not a standalone ack) under `name`,
+    /// for a later [`Action::Inject`] of [`Injection::Replay`].
+    Capture {
+        /// The name it is kept under.
+        name: String,
+        /// Its sender.
+        from: String,
+        /// Its receiver.
+        to: String,
+        /// Text its opcode name must contain (`InvokeRequest`, `Sigma1`, …).
+        opcode: Option<String>,
+    },
+    /// Hostile bytes from `from`'s address to `to`, through the simulated network (an
+    /// attacker on, or spoofing, `from`'s address; `from`'s node never sees them).
+    Inject {
+        /// Whose address (and link) they leave from.
+        from: String,
+        /// The target.
+        to: String,
+        /// What is sent.
+        datagram: Injection,
+        /// How many copies.
+        count: u32,
+    },
+    /// Handshake requests from `sources` distinct initiators (each its own ephemeral node id,
+    /// hence its own unsecured session at `to`) sent at once from `from`'s address.
+    Flood {
+        /// Whose address they leave from.
+        from: String,
+        /// The target.
+        to: String,
+        /// Which request.
+        message: FloodMessage,
+        /// How many initiators.
+        sources: u32,
+    },
+    /// Fill `node`'s session table with placeholder secure sessions (no peer address, keys
+    /// nobody holds) until only `leave` session ids are free: the state of a node whose 65535
+    /// ids are (nearly) all in use. Needs `max_sessions` that high, or the table evicts instead.
+    FillSessionIds {
+        /// Whose table.
+        node: String,
+        /// Ids left free.
+        leave: u32,
+    },
+    /// Damage the node's durable resumption records on its disk (and what its running node
+    /// would read back): the state a restart then finds.
+    CorruptStore {
+        /// Whose disk.
+        node: String,
+        /// How.
+        how: crate::disk::Corruption,
+    },
+}
+
+/// What an [`Action::Inject`] sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Injection {
+    /// A datagram kept by [`Action::Capture`], byte for byte.
+    Replay(String),
+    /// The last datagram `to` sent to `from`, sent back to `to` (its own message reflected).
+    Reflect,
+    /// A CloseSession on `to`'s newest session with `peer`, with the counter after the last
+    /// one `peer` sent to `to`, but sealed without the keys (a made-up MIC).
+    ForgedClose {
+        /// Whose session with the target is forged.
+        peer: String,
+    },
+    /// The last datagram `from` sent to `to`, cut to half its length.
+    Truncated,
+    /// The last datagram `from` sent to `to`, padded with zeros to 1500 bytes (beyond the
+    /// 1280-byte maximum).
+    Oversized,
+}
+
+impl Injection {
+    /// Trace and report text: `replay of old`, `reflect`, ….
+    pub fn describe(&self) -> String {
+        match self {
+            Injection::Replay(name) => format!("replay of {name}"),
+            Injection::Reflect => "reflect".to_owned(),
+            Injection::ForgedClose { peer } => format!("forged close of {peer}'s session"),
+            Injection::Truncated => "truncated".to_owned(),
+            Injection::Oversized => "oversized".to_owned(),
+        }
+    }
+}
+
+/// What an [`Action::Flood`] sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloodMessage {
+    /// PBKDFParamRequest (PASE), built fresh for every source.
+    PbkdfParamRequest,
+    /// Sigma1 (CASE): the last Sigma1 anyone sent to the target, replayed under each source's
+    /// ephemeral node id (so it passes the destination-id check and costs the target a Sigma2).
+    Sigma1,
+    /// Sigma1 opcode with 64 random bytes as payload: each fails to decode and leaves the
+    /// target retransmitting a StatusReport on its unsecured session (fills the table).
+    GarbageSigma1,
+}
+
+impl FloodMessage {
+    /// Trace text.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FloodMessage::PbkdfParamRequest => "PBKDFParamRequest",
+            FloodMessage::Sigma1 => "Sigma1",
+            FloodMessage::GarbageSigma1 => "garbage Sigma1",
+        }
+    }
 }
 
 impl Action {
@@ -224,6 +335,35 @@ impl Action {
                 format!("save resumption record {node} -> {peer}")
             }
             Action::Wait(d) => format!("wait {d:?}"),
+            Action::Capture { name, from, to, .. } => format!("capture {name}: {from} -> {to}"),
+            Action::Inject {
+                from,
+                to,
+                datagram,
+                count,
+            } => {
+                let times = if *count == 1 {
+                    String::new()
+                } else {
+                    format!(" x{count}")
+                };
+                format!("inject {} {from} -> {to}{times}", datagram.describe())
+            }
+            Action::Flood {
+                from,
+                to,
+                message,
+                sources,
+            } => format!(
+                "flood {} {from} -> {to} ({sources} sources)",
+                message.describe()
+            ),
+            Action::FillSessionIds { node, leave } => {
+                format!("fill session ids {node} (leave {leave})")
+            }
+            Action::CorruptStore { node, how } => {
+                format!("corrupt store {node} ({})", how.describe())
+            }
             Action::Pair {
                 commissioner,
                 device,

@@ -484,6 +484,11 @@ impl Simulation {
             Action::Sequence(steps) => Ok(self.start_group(id, steps, true, now)),
             Action::Parallel(steps) => Ok(self.start_group(id, steps, false, now)),
             Action::Labelled { action, .. } => self.execute(id, *action, now),
+            hostile @ (Action::Capture { .. }
+            | Action::Inject { .. }
+            | Action::Flood { .. }
+            | Action::CorruptStore { .. }
+            | Action::FillSessionIds { .. }) => self.execute_hostile(id, hostile, now),
             Action::Expect {
                 expectation,
                 within,

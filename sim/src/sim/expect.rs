@@ -61,6 +61,25 @@ pub enum Expectation {
         /// Text the failure must contain.
         reason: Option<String>,
     },
+    /// `node`'s trace lines (datagrams it sent or received, its events and the scenario's
+    /// actions on it) containing `text` number within `count`.
+    Trace {
+        /// Whose lines.
+        node: String,
+        /// Text they contain.
+        text: String,
+        /// How many.
+        count: CountRange,
+    },
+    /// A counter of `node`'s running incarnation ([`NodeCounter`]) is within `count`.
+    Node {
+        /// Which node (fails if it is not running).
+        node: String,
+        /// Which counter.
+        counter: NodeCounter,
+        /// Bounds.
+        count: CountRange,
+    },
     /// A datagram counter of the whole network (or of one sending node) is within `count`.
     Datagrams {
         /// Which counter.
@@ -194,6 +213,79 @@ impl DatagramCounter {
     }
 }
 
+/// What a node counts ([`paseo_core::node::NodeStats`], since its last start) or holds now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeCounter {
+    /// Datagrams handed to the node.
+    Received,
+    /// Dropped for any reason other than being duplicates.
+    Dropped,
+    /// Dropped: larger than the maximum datagram size.
+    Oversized,
+    /// Dropped: did not parse.
+    Malformed,
+    /// Dropped: unknown session (or a reflection of our own unsecured message).
+    UnknownSession,
+    /// Dropped: failed authentication.
+    Undecryptable,
+    /// Dropped: unsupported security flags.
+    Unsupported,
+    /// Dropped: the unsecured session table was full of running handshakes.
+    UnsecuredTableFull,
+    /// Authenticated duplicates (replays within a live session).
+    Duplicates,
+    /// Dropped: unsolicited, or the session was closing.
+    UnsolicitedDropped,
+    /// Handshake requests refused (BUSY, or ignored).
+    HandshakesRefused,
+    /// Messages delivered.
+    Delivered,
+    /// Unsecured sessions evicted for room.
+    UnsecuredEvicted,
+    /// Resumption records that could not be written.
+    StoreErrors,
+    /// Handshakes running now.
+    HandshakesRunning,
+    /// Unsecured sessions held now.
+    UnsecuredSessions,
+    /// Secure sessions held now.
+    SecureSessions,
+}
+
+impl NodeCounter {
+    /// The name used in scenarios and messages.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    fn read(self, node: &paseo_core::node::Node) -> u64 {
+        let s = node.stats();
+        match self {
+            NodeCounter::Received => s.datagrams_received,
+            NodeCounter::Dropped => s.dropped(),
+            NodeCounter::Oversized => s.oversized,
+            NodeCounter::Malformed => s.malformed,
+            NodeCounter::UnknownSession => s.unknown_session,
+            NodeCounter::Undecryptable => s.undecryptable,
+            NodeCounter::Unsupported => s.unsupported,
+            NodeCounter::UnsecuredTableFull => s.unsecured_table_full,
+            NodeCounter::Duplicates => s.duplicates,
+            NodeCounter::UnsolicitedDropped => s.unsolicited_dropped,
+            NodeCounter::HandshakesRefused => s.handshakes_refused,
+            NodeCounter::Delivered => s.delivered,
+            NodeCounter::UnsecuredEvicted => s.unsecured_evicted,
+            NodeCounter::StoreErrors => s.store_errors,
+            NodeCounter::HandshakesRunning => node.handshakes_in_progress() as u64,
+            NodeCounter::UnsecuredSessions => node.sessions().unsecure_sessions().count() as u64,
+            NodeCounter::SecureSessions => node.sessions().sessions().count() as u64,
+        }
+    }
+}
+
 fn kind_name(kind: SessionKind) -> &'static str {
     match kind {
         SessionKind::Pase => "pase",
@@ -285,6 +377,44 @@ impl Simulation {
                         Ok(())
                     }
                     (Some(o), _) => Err(format!("step {label:?} ended {}", o.describe())),
+                }
+            }
+            Expectation::Trace { node, text, count } => {
+                let n = self
+                    .world
+                    .recorder
+                    .borrow()
+                    .trace
+                    .records
+                    .iter()
+                    .filter(|r| r.node == *node && r.text().contains(text.as_str()))
+                    .count() as u64;
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{n} trace lines of {node} contain {text:?}, expected {count}"
+                    ))
+                }
+            }
+            Expectation::Node {
+                node,
+                counter,
+                count,
+            } => {
+                let n = self
+                    .index(node)
+                    .ok()
+                    .and_then(|i| self.host(i))
+                    .and_then(|h| h.with_node(|n| counter.read(n)))
+                    .ok_or_else(|| format!("{node} is not running"))?;
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{node} {} is {n}, expected {count}",
+                        counter.name()
+                    ))
                 }
             }
             Expectation::Datagrams {

@@ -38,11 +38,12 @@ mod dispatch;
 mod expect;
 mod groups;
 mod handshakes;
+mod hostile;
 mod report;
 
-pub use action::Action;
+pub use action::{Action, FloodMessage, Injection};
 pub use case_glue::{CASE_IN_NODE, CASE_MISSING};
-pub use expect::{CountRange, DatagramCounter, EventKind, Expectation};
+pub use expect::{CountRange, DatagramCounter, EventKind, Expectation, NodeCounter};
 pub use report::{ActionRecord, EndReason, RunOptions, RunReport};
 
 /// The shared secret of a pairing-free session, as the driver keeps it.
@@ -179,6 +180,8 @@ pub struct Simulation {
     groups: BTreeMap<ActionId, groups::Group>,
     /// Parent group of each child action.
     parents: BTreeMap<ActionId, ActionId>,
+    /// Datagrams kept by [`Action::Capture`], by name.
+    captured: BTreeMap<String, Vec<u8>>,
 }
 
 impl Simulation {
@@ -219,6 +222,7 @@ impl Simulation {
             fabrics: BTreeMap::new(),
             groups: BTreeMap::new(),
             parents: BTreeMap::new(),
+            captured: BTreeMap::new(),
         }
     }
 
