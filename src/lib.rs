@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod decode;
+pub mod explore;
 pub mod report;
 pub mod run;
 pub mod scenario;

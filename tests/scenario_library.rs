@@ -1,5 +1,6 @@
-//! The scenario library (`scenarios/*.yaml`): each file at its default seed passes and its
-//! report (trace, steps, verdict) matches `snapshots/<name>.snap`; runs are deterministic;
+//! The scenario library (`scenarios/*.yaml`, and the shrunk findings of `paseo explore` in
+//! `scenarios/regressions/*.yaml`): each file at its default seed passes and its report
+//! (trace, steps, verdict) matches `snapshots/<name>.snap` (names are unique across both); runs are deterministic;
 //! 50 seeds of each pass their oracles and expectations. Scenarios that need a capability
 //! this build lacks (`requires: [case]` while CASE is not in the node) must parse and are
 //! reported skipped.
@@ -22,12 +23,26 @@ const SWEEP_SEEDS: u64 = 50;
 const HEAVY: [(&str, u64); 1] = [("multi-node-pairing", 10)];
 
 fn library() -> Vec<Scenario> {
-    let files = scenario::files(Path::new("scenarios")).expect("scenarios/ is readable");
+    let mut files = scenario::files(Path::new("scenarios")).expect("scenarios/ is readable");
     assert!(files.len() >= 16, "the library has {} files", files.len());
-    files
+    let regressions = Path::new("scenarios/regressions");
+    if regressions.is_dir() {
+        files.extend(scenario::files(regressions).expect("scenarios/regressions/ is readable"));
+    }
+    let scenarios: Vec<Scenario> = files
         .iter()
         .map(|f| scenario::load(f).unwrap_or_else(|e| panic!("{}", e.render())))
-        .collect()
+        .collect();
+    let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    let count = names.len();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        count,
+        "two scenarios share a name (and a snapshot)"
+    );
+    scenarios
 }
 
 fn runnable() -> Vec<Scenario> {

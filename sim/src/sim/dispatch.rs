@@ -166,7 +166,8 @@ impl Simulation {
             }
             return;
         }
-        self.handshake_established(&pending, &outcome);
+        let started = self.records.get(&id).map(|r| r.started);
+        self.handshake_established(&pending, &outcome, started);
         self.close_record(id, at, outcome);
     }
 
