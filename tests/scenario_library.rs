@@ -96,8 +96,11 @@ fn the_same_seed_gives_the_same_trace_and_another_seed_another() {
 
 #[test]
 fn fifty_seeds_of_every_scenario_keep_oracles_and_expectations() {
+    // Regressions are pinned to the seed that found them (some expect a failure only that
+    // seed's losses cause); the sweep covers the library itself.
     let (heavy, light): (Vec<Scenario>, Vec<Scenario>) = runnable()
         .into_iter()
+        .filter(|s| !s.path.starts_with("scenarios/regressions"))
         .partition(|s| HEAVY.iter().any(|(name, _)| *name == s.name));
     let mut groups = vec![(light, SWEEP_SEEDS)];
     for (name, seeds) in HEAVY {
