@@ -118,6 +118,7 @@ impl Simulation {
         pending: &Pending,
         outcome: &Outcome,
         started: Option<Instant>,
+        at: Instant,
     ) {
         let (
             Some(a),
@@ -147,6 +148,8 @@ impl Simulation {
             },
             secret: None,
             established: true,
+            since: at,
+            confirmed: false,
             closed: false,
             broken,
             mismatch_reported: false,
