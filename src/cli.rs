@@ -1,4 +1,4 @@
-//! The command line: `run`, `replay`, `sweep`, `check` and `decode`. Each subcommand prints
+//! The command line: `run`, `replay`, `sweep`, `explore`, `check` and `decode`. Each subcommand prints
 //! what a person reads on stdout and returns the exit code (0 pass, 1 invariant violated,
 //! 2 expectation or liveness failed, 3 bad scenario file or input, 4 internal error).
 
@@ -341,6 +341,13 @@ fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
         }
         println!("  wrote {}", path.display());
         println!("  reproduce: cargo run --release -- run {}", path.display());
+        // As `sweep`: internal error first, then invariant, then expectation.
+        let rank = |c: u8| match c {
+            EXIT_INTERNAL => 3,
+            run::EXIT_INVARIANT => 2,
+            run::EXIT_EXPECTATION => 1,
+            _ => 0,
+        };
         let class_code = match f.class {
             explore::FailureClass::Invariant(_) => run::EXIT_INVARIANT,
             explore::FailureClass::Step(..) | explore::FailureClass::Liveness(_) => {
@@ -348,7 +355,9 @@ fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
             }
             _ => EXIT_INTERNAL,
         };
-        code = code.max(class_code);
+        if rank(class_code) > rank(code) {
+            code = class_code;
+        }
     }
     if !findings.is_empty() {
         println!(
