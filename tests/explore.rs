@@ -63,3 +63,23 @@ fn the_explore_command_reports_the_seeds_and_writes_nothing_when_all_pass() {
     );
     assert!(!out.exists(), "nothing to write");
 }
+
+#[test]
+fn the_generator_guarantees_a_real_share_of_its_steps() {
+    // Explore only finds what a guaranteed step, an oracle or liveness can catch: a generator
+    // that wrote `outcome: any` everywhere would pass every seed and mean nothing.
+    let (mut ok, mut any) = (0usize, 0usize);
+    for seed in 0..300 {
+        let recipe = explore::generate(seed).expect("a recipe");
+        let text = render::yaml(&recipe, seed, &render::Provenance::default());
+        ok += text.matches("outcome: ok").count();
+        any += text.matches("outcome: any").count();
+    }
+    println!("guaranteed {ok} of {} outcome-bearing steps", ok + any);
+    assert!(
+        ok * 5 >= ok + any,
+        "only {ok} of {} steps guaranteed",
+        ok + any
+    );
+    assert!(any > 0, "faults never void a guarantee");
+}
