@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the committed seed inputs of the structured fuzz targets to fuzz/seeds/<target>/.
+"""Write the committed seed corpora of the fuzz targets to fuzz/corpus/<target>/.
 
 Usage: python3 fuzz/make_seeds.py
 
@@ -11,14 +11,19 @@ byte; an enum variant i of n is the u32 v with (v * n) >> 32 == i, then its fiel
 Each seed describes one honest or hostile scenario (the names say which), so the fuzzer
 starts from inputs that already reach deep states. Nothing here comes from the vectors.
 Re-running rewrites the same files. Standard library only. `cargo fuzz fmt -s none <target>
-seeds/<target>/<file>` (from fuzz/) prints what a seed decodes to.
+corpus/<target>/<file>` (from fuzz/) prints what a seed decodes to.
+
+`parse_scenario` takes scenario text, not `arbitrary` input: its seeds are copies of the
+scenario library (scenarios/*.yaml, scenarios/regressions/*.yaml) and of the test fixtures
+(tests/fixtures/*.yaml), valid and invalid, plus a few hand-written broken files.
 """
 
 import struct
 import sys
 from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parent / "corpus"
+REPO_DIR = Path(__file__).resolve().parent.parent
 
 
 # ----- the arbitrary 1.5 encoding ---------------------------------------------------------------
@@ -273,6 +278,31 @@ def node_datagrams():
     }
 
 
+def parse_scenario():
+    """Scenario files of the repository and a few broken ones (file name -> bytes)."""
+    seeds = {}
+    for pattern in ("scenarios/*.yaml", "scenarios/regressions/*.yaml", "tests/fixtures/*.yaml"):
+        for path in sorted(REPO_DIR.glob(pattern)):
+            prefix = path.parent.relative_to(REPO_DIR).as_posix().replace("/", "-")
+            seeds[f"{prefix}-{path.name}"] = path.read_bytes()
+    seeds["broken-unclosed-flow"] = b"name: x\ndescription: y\nnodes: [{name: a, role: device\n"
+    seeds["broken-anchors"] = (
+        b"name: &n x\ndescription: *n\nnodes:\n  - &a {name: ctrl, role: commissioner}\n"
+        b"  - *a\nsteps:\n  - wait: 1ms\n"
+    )
+    seeds["broken-units"] = (
+        b"name: u\ndescription: d\nnetwork: {latency: 5ms..1ms, loss: 101%, reorder: -3ms}\n"
+        b"nodes: [{name: c, role: commissioner}, {name: d, role: device, passcode: 11111111}]\n"
+        b"steps:\n  - pair: {commissioner: c, device: dd}\n  - expect: {within: 1y}\n"
+    )
+    seeds["nested-steps"] = (
+        b"name: n\ndescription: d\nnodes: [{name: c, role: commissioner}, {name: d, role: device}]\n"
+        b"steps:\n  - parallel:\n      - sequence:\n          - parallel: [{wait: 1ms}, {sync: d}]\n"
+        b"      - exchange: {from: c, to: d, messages: 4294967295}\n"
+    )
+    return seeds
+
+
 def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
@@ -282,6 +312,7 @@ def main(argv):
         "pase_initiator": pase_initiator(),
         "case_initiator": case_initiator(),
         "node_datagrams": node_datagrams(),
+        "parse_scenario": parse_scenario(),
     }
     for target, seeds in sorted(targets.items()):
         out = SEEDS_DIR / target

@@ -4,8 +4,10 @@
 Usage: python3 fuzz/seed_corpus.py [VECTORS_DIR]
 
 VECTORS_DIR defaults to ../../shared/vectors relative to this script (shared/ sits beside
-the clone). Each seed goes to fuzz/corpus/<target>/<sha1 of its bytes>, so re-running is
-idempotent. Standard library only.
+the clone). Each seed goes to fuzz/work/<target>/<sha1 of its bytes>, so re-running is
+idempotent. fuzz/work/ is not committed (the vectors stay outside the repository) and is the
+directory the fuzzer writes new inputs to; the committed seeds are in fuzz/corpus/<target>/
+(fuzz/make_seeds.py). Standard library only.
 
 Targets and sources:
   decode_message        `encoded` of every message_codec.json case (valid and invalid) and
@@ -25,7 +27,7 @@ from pathlib import Path
 
 SCRIPT_DIR = Path(__file__).resolve().parent
 DEFAULT_VECTORS = SCRIPT_DIR / ".." / ".." / "shared" / "vectors"
-CORPUS_DIR = SCRIPT_DIR / "corpus"
+CORPUS_DIR = SCRIPT_DIR / "work"
 
 SECURE_CHANNEL = 0
 STATUS_REPORT_OPCODE = 0x40

@@ -1,4 +1,4 @@
-//! The command line: `run`, `replay`, `sweep`, `check` and `decode`. Each subcommand prints
+//! The command line: `run`, `replay`, `sweep`, `explore`, `check` and `decode`. Each subcommand prints
 //! what a person reads on stdout and returns the exit code (0 pass, 1 invariant violated,
 //! 2 expectation or liveness failed, 3 bad scenario file or input, 4 internal error).
 
@@ -98,6 +98,23 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Generate adversarial scenarios (topology, handshakes, faults) from each seed, run them
+    /// with every oracle and liveness, shrink each failure to a minimal scenario and write it
+    /// to OUT/explore-<seed>.yaml. The output is the same for any number of jobs.
+    Explore {
+        /// Seeds `A..B` (B excluded) or `A..=B`.
+        #[arg(long, default_value = "0..100")]
+        seeds: String,
+        /// Where shrunk failing scenarios are written.
+        #[arg(long, default_value = "scenarios/regressions")]
+        out: PathBuf,
+        /// Threads to run on.
+        #[arg(long, short, default_value_t = 1)]
+        jobs: usize,
+        /// Runs a shrink may take at most.
+        #[arg(long, default_value_t = crate::explore::SHRINK_BUDGET)]
+        shrink_budget: u32,
+    },
     /// Check scenario files without running them (exit 3 if any is bad).
     Check {
         /// A scenario file, or a directory of them.
@@ -174,6 +191,12 @@ pub fn main() -> u8 {
             // clap requires the path when there is no subcommand.
             None => EXIT_BAD_SCENARIO,
         },
+        Command::Explore {
+            seeds,
+            out,
+            jobs,
+            shrink_budget,
+        } => explore_cmd(&seeds, &out, jobs, shrink_budget),
         Command::Check { path } => check(&path),
         Command::Conform { suite, peers, out } => conform_cmd(&suite, &peers, out.as_deref()),
         Command::Decode { json, hex } => match decode::render(&hex, json) {
@@ -424,4 +447,97 @@ fn conform_cmd(suite: &Path, peers: &[crate::conform::Stack], out: Option<&Path>
     } else {
         EXIT_PASS
     }
+}
+
+fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
+    use crate::explore::{self, SeedResult};
+    let seeds = match sweep::parse_seeds(seeds) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("paseo explore: {e}");
+            return EXIT_BAD_SCENARIO;
+        }
+    };
+    let count = seeds.end - seeds.start;
+    let show = std::io::stderr().is_terminal() && std::env::var("CI").map_or(true, |v| v != "true");
+    let bar = if show {
+        indicatif::ProgressBar::new(count)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = std::time::Instant::now();
+    let results = explore::explore(seeds.clone(), jobs, budget, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let findings: Vec<&explore::Finding> = results
+        .iter()
+        .filter_map(|(_, r)| match r {
+            SeedResult::Failed(f) => Some(f.as_ref()),
+            _ => None,
+        })
+        .collect();
+    println!(
+        "explore: seeds {}..{}: {} run, {} failing",
+        seeds.start,
+        seeds.end,
+        results.len(),
+        findings.len()
+    );
+    let mut code = EXIT_PASS;
+    if !findings.is_empty()
+        && let Err(e) = std::fs::create_dir_all(out)
+    {
+        eprintln!("paseo explore: cannot create {}: {e}", out.display());
+        return EXIT_INTERNAL;
+    }
+    for f in &findings {
+        let path = out.join(format!("explore-{}.yaml", f.seed));
+        println!(
+            "\nseed={} {}: shrunk from {} to {} step(s) in {} run(s)",
+            f.seed,
+            f.class,
+            f.original_steps,
+            f.shrunk.ops.len(),
+            f.shrink_runs
+        );
+        for why in f.reasons.iter().take(3) {
+            println!("  {why}");
+        }
+        if let Err(e) = std::fs::write(&path, &f.yaml) {
+            eprintln!("paseo explore: cannot write {}: {e}", path.display());
+            return EXIT_INTERNAL;
+        }
+        println!("  wrote {}", path.display());
+        println!("  reproduce: cargo run --release -- run {}", path.display());
+        // As `sweep`: internal error first, then invariant, then expectation.
+        let rank = |c: u8| match c {
+            EXIT_INTERNAL => 3,
+            run::EXIT_INVARIANT => 2,
+            run::EXIT_EXPECTATION => 1,
+            _ => 0,
+        };
+        let class_code = match f.class {
+            explore::FailureClass::Invariant(_) => run::EXIT_INVARIANT,
+            explore::FailureClass::Step(..) | explore::FailureClass::Liveness(_) => {
+                run::EXIT_EXPECTATION
+            }
+            _ => EXIT_INTERNAL,
+        };
+        if rank(class_code) > rank(code) {
+            code = class_code;
+        }
+    }
+    if !findings.is_empty() {
+        println!(
+            "\nonce fixed, commit each file with its snapshot: \
+             INSTA_UPDATE=always cargo test -p paseo --test scenario_library"
+        );
+    }
+    // Wall-clock facts go to stderr: stdout stays identical for any number of jobs.
+    eprintln!(
+        "{} seeds in {elapsed:.1} s on {jobs} job(s): {:.0} seeds/min",
+        results.len(),
+        results.len() as f64 / elapsed.max(1e-9) * 60.0
+    );
+    code
 }

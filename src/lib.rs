@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod conform;
 pub mod decode;
+pub mod explore;
 pub mod html;
 pub mod interop_run;
 pub mod report;

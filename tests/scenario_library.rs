@@ -1,5 +1,6 @@
-//! The scenario library (`scenarios/*.yaml`): each file at its default seed passes and its
-//! report (trace, steps, verdict) matches `snapshots/<name>.snap`; runs are deterministic;
+//! The scenario library (`scenarios/*.yaml`, and the shrunk findings of `paseo explore` in
+//! `scenarios/regressions/*.yaml`): each file at its default seed passes and its report
+//! (trace, steps, verdict) matches `snapshots/<name>.snap` (names are unique across both); runs are deterministic;
 //! 50 seeds of each pass their oracles and expectations. Scenarios that need a capability
 //! this build lacks (`requires: [case]` while CASE is not in the node) must parse and are
 //! reported skipped.
@@ -23,12 +24,26 @@ const SWEEP_SEEDS: u64 = 50;
 const HEAVY: [(&str, u64); 2] = [("multi-node-pairing", 10), ("hostile-session-ids", 3)];
 
 fn library() -> Vec<Scenario> {
-    let files = scenario::files(Path::new("scenarios")).expect("scenarios/ is readable");
+    let mut files = scenario::files(Path::new("scenarios")).expect("scenarios/ is readable");
     assert!(files.len() >= 16, "the library has {} files", files.len());
-    files
+    let regressions = Path::new("scenarios/regressions");
+    if regressions.is_dir() {
+        files.extend(scenario::files(regressions).expect("scenarios/regressions/ is readable"));
+    }
+    let scenarios: Vec<Scenario> = files
         .iter()
         .map(|f| scenario::load(f).unwrap_or_else(|e| panic!("{}", e.render())))
-        .collect()
+        .collect();
+    let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    let count = names.len();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        count,
+        "two scenarios share a name (and a snapshot)"
+    );
+    scenarios
 }
 
 fn runnable() -> Vec<Scenario> {
@@ -82,8 +97,11 @@ fn the_same_seed_gives_the_same_trace_and_another_seed_another() {
 
 #[test]
 fn fifty_seeds_of_every_scenario_keep_oracles_and_expectations() {
+    // Regressions are pinned to the seed that found them (some expect a failure only that
+    // seed's losses cause); the sweep covers the library itself.
     let (heavy, light): (Vec<Scenario>, Vec<Scenario>) = runnable()
         .into_iter()
+        .filter(|s| !s.path.starts_with("scenarios/regressions"))
         .partition(|s| HEAVY.iter().any(|(name, _)| *name == s.name));
     let mut groups = vec![(light, SWEEP_SEEDS)];
     for (name, seeds) in HEAVY {

@@ -257,6 +257,15 @@ impl Checker<'_> {
                     );
                 }
             }
+            Step::Capture(_)
+            | Step::Inject(_)
+            | Step::Flood(_)
+            | Step::CorruptStore(_)
+            | Step::FillSessionIds(_) => self.unsupported(
+                &at,
+                "hostile steps (capture, inject, flood, corrupt_store, fill_session_ids)",
+                Some("they act inside the simulated network and nodes; run them against our own device"),
+            ),
             Step::Parallel(_) => self.unsupported(
                 &at,
                 "parallel",
@@ -285,6 +294,9 @@ impl Checker<'_> {
                 }
                 for ev in &e.events {
                     self.must_be_ours(&ev.node, "node of an events expectation");
+                }
+                for c in &e.counters {
+                    self.must_be_ours(&c.node, "node of a counters expectation");
                 }
                 if let Some(d) = &e.datagrams
                     && let Some(n) = &d.node

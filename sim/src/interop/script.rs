@@ -673,6 +673,36 @@ impl Runner<'_> {
                     (Some(o), _) => Err(format!("step {label:?} ended {}", o.describe())),
                 }
             }
+            Expectation::Trace { node, text, count } => {
+                let n = self
+                    .named_trace()
+                    .iter()
+                    .filter(|r| r.node == *node && r.text().contains(text.as_str()))
+                    .count() as u64;
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{n} trace lines of {node} contain {text:?}, expected {count}"
+                    ))
+                }
+            }
+            // Only our node's counters can be read; the planner refuses the device's.
+            Expectation::Node {
+                node,
+                counter,
+                count,
+            } => {
+                if *node != self.config.ours {
+                    return Err(format!("{node}'s counters cannot be read (a real peer)"));
+                }
+                let n = self.node.with_node(|n, _| counter.read(n));
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    Err(format!("{node}: {counter:?} is {n}, expected {count}"))
+                }
+            }
             Expectation::Datagrams {
                 counter,
                 node,

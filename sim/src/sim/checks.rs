@@ -26,10 +26,33 @@ impl Simulation {
         let live: Vec<(usize, usize)> = self
             .pairs
             .iter()
-            .filter(|p| p.live())
+            .filter(|p| p.probed())
             .map(|p| (p.a, p.b))
             .collect();
         let names = self.world.names();
+        let one_sided: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|p| p.live() && !p.confirmed)
+            .map(|p| {
+                format!(
+                    "{}:{} <-> {}:{}",
+                    names.get(p.a).map_or("?", String::as_str),
+                    p.a_id,
+                    names.get(p.b).map_or("?", String::as_str),
+                    p.b_id
+                )
+            })
+            .collect();
+        for pair in one_sided {
+            self.world.action_line(
+                now,
+                "sim",
+                "-",
+                String::new(),
+                &format!("not probed: session {pair} was never held by both ends (one-sided)"),
+            );
+        }
         for (a, b) in live {
             for (from, to) in [(a, b), (b, a)] {
                 let (Some(from), Some(to)) = (names.get(from), names.get(to)) else {
@@ -44,7 +67,7 @@ impl Simulation {
 
     pub(super) fn check_liveness_end(&mut self, now: Instant) {
         let mut missing = Vec::new();
-        for p in self.pairs.iter().filter(|p| p.live()) {
+        for p in self.pairs.iter().filter(|p| p.probed()) {
             let has = |index: usize, id: u16| {
                 self.host(index)
                     .and_then(|h| h.with_node(|n| n.sessions().get_session(id).is_some()))
@@ -116,9 +139,20 @@ impl Simulation {
     /// Ends of every installed pair that both still hold their session agree on ids and keys.
     pub(super) fn check_pairs(&mut self, now: Instant) {
         let mut found = Vec::new();
+        let mut seen = Vec::new();
         for (i, p) in self.pairs.iter().enumerate() {
             if p.closed || p.broken || p.mismatch_reported {
                 continue;
+            }
+            if p.established && !p.confirmed {
+                let holds = |index: usize, id: u16| {
+                    self.host(index)
+                        .and_then(|h| h.with_node(|n| n.sessions().get_session(id).is_some()))
+                        .unwrap_or(false)
+                };
+                if holds(p.a, p.a_id) && holds(p.b, p.b_id) {
+                    seen.push(i);
+                }
             }
             let view = |index: usize, id: u16| {
                 self.host(index).and_then(|h| {
@@ -145,6 +179,11 @@ impl Simulation {
                         if a_key == b_key { "agree" } else { "differ" }
                     ),
                 ));
+            }
+        }
+        for i in seen {
+            if let Some(p) = self.pairs.get_mut(i) {
+                p.confirmed = true;
             }
         }
         for (i, detail) in found {

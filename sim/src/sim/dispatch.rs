@@ -13,6 +13,11 @@ use crate::oracle::OracleKind;
 use crate::seed;
 use crate::world::HostState;
 
+/// How long an exchange or a close waits for its node to install a session the driver
+/// already tracks (see [`Simulation::awaiting_session`]): longer than five MRP transmissions
+/// of the SUCCESS that installs it.
+pub(super) const SESSION_INSTALL_WAIT: Duration = Duration::from_secs(10);
+
 impl Simulation {
     // ----- actions -------------------------------------------------------------------------
 
@@ -96,7 +101,7 @@ impl Simulation {
             finished: None,
             outcome: None,
         });
-        if self.starting(&action) {
+        if self.starting(&action) || self.awaiting_session(&action, now) {
             self.deferred.push((id, action));
             return;
         }
@@ -105,6 +110,40 @@ impl Simulation {
             Ok(None) => {}
             Err(e) => self.finish(id, now, Outcome::Failed(e.to_string())),
         }
+    }
+
+    /// Whether an exchange or a close must wait for its node to hold the session it would use.
+    /// The responder of a CASE resumption installs its end only when the initiator's SUCCESS
+    /// arrives (SESSION-LAYER.md §8, "Initiator — on Sigma2_Resume": it is the initiator that
+    /// sends SUCCESS), after the initiator, and so the `resume` step, has finished; an exchange
+    /// from the responder right after would name a session it does not have yet
+    /// (`scenarios/regressions/explore-600.yaml`). It waits at most
+    /// [`SESSION_INSTALL_WAIT`] after the pair was established (a SUCCESS lost five times
+    /// never arrives), then runs and fails as before.
+    pub(super) fn awaiting_session(&self, action: &Action, now: Instant) -> bool {
+        let (node, peer, kind) = match action {
+            Action::Exchange { from, to, kind, .. } => (from, to, *kind),
+            Action::CloseSession {
+                node, peer, kind, ..
+            } => (node, peer, *kind),
+            Action::Labelled { action, .. } => return self.awaiting_session(action, now),
+            _ => return false,
+        };
+        let (Ok(ni), Ok(pi)) = (self.index(node), self.index(peer)) else {
+            return false;
+        };
+        let Some(pair) = self.find_pair_of(ni, pi, kind) else {
+            return false;
+        };
+        let (Some(p), Some(local)) = (self.pairs.get(pair), self.local_id(pair, ni)) else {
+            return false;
+        };
+        if !p.established || now >= p.since + SESSION_INSTALL_WAIT {
+            return false;
+        }
+        self.host(ni)
+            .and_then(|h| h.with_node(|n| n.sessions().get_session(local).is_none()))
+            .unwrap_or(false)
     }
 
     /// Whether the action needs a node that is up but whose software has not started yet
@@ -166,7 +205,8 @@ impl Simulation {
             }
             return;
         }
-        self.handshake_established(&pending, &outcome);
+        let started = self.records.get(&id).map(|r| r.started);
+        self.handshake_established(&pending, &outcome, started, at);
         self.close_record(id, at, outcome);
     }
 
@@ -238,6 +278,16 @@ impl Simulation {
             .map(|(i, _)| i)
     }
 
+    /// The latest pair between two nodes that the liveness phase probes.
+    pub(super) fn latest_confirmed_pair(&self, x: usize, y: usize) -> Option<usize> {
+        self.pairs
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, p)| p.probed() && ((p.a == x && p.b == y) || (p.a == y && p.b == x)))
+            .map(|(i, _)| i)
+    }
+
     /// The newest session in `node`'s own table whose peer is `peer` (of `kind`, if given):
     /// one the driver no longer tracks, e.g. the stale end of a session whose CloseSession
     /// was lost.
@@ -292,8 +342,14 @@ impl Simulation {
                 kind,
             } => {
                 let (fi, ti) = (self.index(&from)?, self.index(&to)?);
-                let Some(session_id) = self
-                    .find_pair_of(fi, ti, kind)
+                // A liveness probe uses the latest session both ends have held, never a
+                // one-sided one (see `Pair::confirmed`).
+                let pair = if self.probes.contains(&id) {
+                    self.latest_confirmed_pair(fi, ti)
+                } else {
+                    self.find_pair_of(fi, ti, kind)
+                };
+                let Some(session_id) = pair
                     .and_then(|p| self.local_id(p, fi))
                     .or_else(|| self.table_session(fi, ti, kind))
                 else {
@@ -582,6 +638,8 @@ impl Simulation {
             kind,
             secret: Some(secret),
             established: false,
+            since: now,
+            confirmed: false,
             closed: false,
             broken: false,
             mismatch_reported: false,

@@ -262,7 +262,7 @@ impl NodeCounter {
             .unwrap_or_default()
     }
 
-    fn read(self, node: &paseo_core::node::Node) -> u64 {
+    pub(crate) fn read(self, node: &paseo_core::node::Node) -> u64 {
         let s = node.stats();
         match self {
             NodeCounter::Received => s.datagrams_received,

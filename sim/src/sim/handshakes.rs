@@ -109,8 +109,17 @@ impl Simulation {
         outcome
     }
 
-    /// A handshake the driver started opened a session: track it as a pair.
-    pub(super) fn handshake_established(&mut self, pending: &Pending, outcome: &Outcome) {
+    /// A handshake the driver started opened a session: track it as a pair. If the responder
+    /// crashed while the handshake ran (it opened its end, then lost it, before the initiator
+    /// opened its own), the pair is born broken: the liveness phase must not probe a session
+    /// one end no longer has (`scenarios/regressions/explore-54.yaml`).
+    pub(super) fn handshake_established(
+        &mut self,
+        pending: &Pending,
+        outcome: &Outcome,
+        started: Option<Instant>,
+        at: Instant,
+    ) {
         let (
             Some(a),
             Some(b),
@@ -124,6 +133,9 @@ impl Simulation {
         else {
             return;
         };
+        let broken = self
+            .host(b)
+            .is_none_or(|h| !h.up.get() || started.is_some_and(|t| h.up_since.get() > t));
         self.pairs.push(Pair {
             a,
             a_id: *session_id,
@@ -136,8 +148,10 @@ impl Simulation {
             },
             secret: None,
             established: true,
+            since: at,
+            confirmed: false,
             closed: false,
-            broken: false,
+            broken,
             mismatch_reported: false,
         });
     }

@@ -120,6 +120,13 @@ struct Pair {
     secret: Option<Secret>,
     /// Both installs succeeded.
     established: bool,
+    /// When the driver learnt of it (install started, or the initiator's handshake ended).
+    since: Instant,
+    /// Both ends have been seen holding it. A resumption whose final SUCCESS (sent by the
+    /// initiator, SESSION-LAYER.md §8) was lost five times leaves the initiator alone with
+    /// it: a one-sided session the protocol cannot repair, which the liveness phase neither
+    /// probes nor counts as missing (`scenarios/regressions/explore-784.yaml`).
+    confirmed: bool,
     /// A scenario closed it (no longer expected to exist).
     closed: bool,
     /// One end crashed (its session died with it).
@@ -130,6 +137,11 @@ struct Pair {
 impl Pair {
     fn live(&self) -> bool {
         self.established && !self.closed && !self.broken
+    }
+
+    /// Live, and both ends have held it: what the liveness phase checks.
+    fn probed(&self) -> bool {
+        self.live() && self.confirmed
     }
 }
 
