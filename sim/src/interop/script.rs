@@ -39,7 +39,7 @@ use crate::io::real::RealClock;
 use crate::local::LocalLog;
 use crate::network::Impairments;
 use crate::oracle::Violation;
-use crate::sim::{Action, ActionRecord, DatagramCounter, EventKind, Expectation};
+use crate::sim::{Action, ActionRecord, DatagramCounter, Expectation, judge};
 use crate::trace::{RecordKind, Trace, TraceRecord};
 
 /// How long the device may take to start (Node.js loads ~140 MB of modules).
@@ -615,19 +615,7 @@ impl Runner<'_> {
                 present,
             } => self.check_session(node, peer, *kind, *present),
             Expectation::Resumption { node, peer, used } => {
-                let trace = self.named_trace();
-                let last = events(&trace, node, Some(peer)).rev().find(|r| {
-                    r.decision.starts_with("session opened")
-                        || r.decision.starts_with("session resumed")
-                });
-                match last {
-                    None => Err(format!("{node} opened no session with {peer}")),
-                    Some(r) if r.decision.starts_with("session resumed") == *used => Ok(()),
-                    Some(_) => Err(format!(
-                        "{node}'s last session with {peer} was {}",
-                        if *used { "a full handshake" } else { "resumed" }
-                    )),
-                }
+                judge::resumption(&self.named_trace(), node, peer, *used)
             }
             Expectation::Events {
                 node,
@@ -635,57 +623,19 @@ impl Runner<'_> {
                 kind,
                 detail,
                 count,
-            } => {
-                let trace = self.named_trace();
-                let n = events(&trace, node, peer.as_deref())
-                    .filter(|r| event_matches(*kind, r))
-                    .filter(|r| {
-                        detail
-                            .as_deref()
-                            .is_none_or(|d| r.decision.contains(d) || r.subject.contains(d))
-                    })
-                    .count() as u64;
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{node} reported {n} `{}` events, expected {count}",
-                        kind.trace_text()
-                    ))
-                }
-            }
+            } => judge::events_seen(
+                &self.named_trace(),
+                node,
+                peer.as_deref(),
+                *kind,
+                detail.as_deref(),
+                count,
+            ),
             Expectation::Outcome { label, ok, reason } => {
-                let Some(record) = self
-                    .records
-                    .values()
-                    .find(|r| r.label.as_deref() == Some(label.as_str()))
-                else {
-                    return Err(format!("no step labelled {label:?} has started"));
-                };
-                match (&record.outcome, ok) {
-                    (None, _) => Err(format!("step {label:?} has not finished")),
-                    (Some(o), true) if o.is_ok() => Ok(()),
-                    (Some(Outcome::Failed(why)), false)
-                        if reason.as_deref().is_none_or(|r| why.contains(r)) =>
-                    {
-                        Ok(())
-                    }
-                    (Some(o), _) => Err(format!("step {label:?} ended {}", o.describe())),
-                }
+                judge::outcome(self.records.values(), label, *ok, reason.as_deref())
             }
             Expectation::Trace { node, text, count } => {
-                let n = self
-                    .named_trace()
-                    .iter()
-                    .filter(|r| r.node == *node && r.text().contains(text.as_str()))
-                    .count() as u64;
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{n} trace lines of {node} contain {text:?}, expected {count}"
-                    ))
-                }
+                judge::trace_lines(&self.named_trace(), node, text, count)
             }
             // Only our node's counters can be read; the planner refuses the device's.
             Expectation::Node {
@@ -697,11 +647,7 @@ impl Runner<'_> {
                     return Err(format!("{node}'s counters cannot be read (a real peer)"));
                 }
                 let n = self.node.with_node(|n, _| counter.read(n));
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    Err(format!("{node}: {counter:?} is {n}, expected {count}"))
-                }
+                judge::counter(node, *counter, n, count)
             }
             Expectation::Datagrams {
                 counter,
@@ -709,15 +655,7 @@ impl Runner<'_> {
                 count,
             } => {
                 let n = self.count(*counter, node.as_deref());
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{n} datagrams {counter:?}{}, expected {count}",
-                        node.as_deref()
-                            .map_or_else(String::new, |n| format!(" by {n}"))
-                    ))
-                }
+                judge::datagram_count(n, *counter, node.as_deref(), count)
             }
         }
     }
@@ -731,25 +669,7 @@ impl Runner<'_> {
             DatagramCounter::Retransmitted if device => return stats.to_us.repeats,
             _ => {}
         }
-        self.named_trace()
-            .iter()
-            .filter(|r| node.is_none_or(|n| r.node == n))
-            .filter(|r| match counter {
-                DatagramCounter::Sent => r.kind == RecordKind::Tx,
-                DatagramCounter::Retransmitted => {
-                    r.kind == RecordKind::Tx && r.decision.starts_with("retransmit")
-                }
-                DatagramCounter::Dropped => {
-                    r.kind == RecordKind::Net && r.decision.starts_with("dropped")
-                }
-                DatagramCounter::Duplicated => {
-                    r.kind == RecordKind::Net && r.decision.starts_with("duplicated")
-                }
-                DatagramCounter::DuplicatesReceived => {
-                    r.kind == RecordKind::Rx && r.decision.eq_ignore_ascii_case("duplicate")
-                }
-            })
-            .count() as u64
+        judge::datagrams(&self.named_trace(), counter, node)
     }
 
     fn check_session(
@@ -835,22 +755,4 @@ impl Runner<'_> {
 /// A flow's error in the words the simulator uses for the same failure.
 fn failure(error: &InteropError) -> String {
     error.to_string()
-}
-
-fn events<'t>(
-    trace: &'t [TraceRecord],
-    node: &'t str,
-    peer: Option<&'t str>,
-) -> impl DoubleEndedIterator<Item = &'t TraceRecord> {
-    trace
-        .iter()
-        .filter(move |r| r.kind == RecordKind::Event && r.node == node)
-        .filter(move |r| peer.is_none_or(|p| r.peer == p))
-}
-
-fn event_matches(kind: EventKind, record: &TraceRecord) -> bool {
-    match kind {
-        EventKind::HandshakeFailed => record.decision.contains(kind.trace_text()),
-        _ => record.decision.starts_with(kind.trace_text()),
-    }
 }

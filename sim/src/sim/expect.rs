@@ -168,7 +168,7 @@ impl EventKind {
         }
     }
 
-    fn matches(self, record: &TraceRecord) -> bool {
+    pub(crate) fn matches(self, record: &TraceRecord) -> bool {
         match self {
             // "Pase handshake failed (…)", "Case handshake failed (…)".
             EventKind::HandshakeFailed => record.decision.contains(self.trace_text()),
@@ -207,7 +207,8 @@ impl DatagramCounter {
                 record.kind == RecordKind::Net && record.decision.starts_with("duplicated")
             }
             DatagramCounter::DuplicatesReceived => {
-                record.kind == RecordKind::Rx && record.decision == "duplicate"
+                // Real-peer traces may capitalise it.
+                record.kind == RecordKind::Rx && record.decision.eq_ignore_ascii_case("duplicate")
             }
         }
     }
@@ -293,6 +294,164 @@ fn kind_name(kind: SessionKind) -> &'static str {
     }
 }
 
+/// Judges shared by the simulator and the real-peer runner (`interop::script`): they read only
+/// the trace and the action records, so an expectation means the same against either.
+pub(crate) mod judge {
+    use super::{CountRange, DatagramCounter, EventKind, NodeCounter};
+    use crate::command::Outcome;
+    use crate::sim::ActionRecord;
+    use crate::trace::{RecordKind, TraceRecord};
+
+    /// `node`'s event records (with `peer`, if given), oldest first.
+    pub(crate) fn events<'t>(
+        trace: &'t [TraceRecord],
+        node: &'t str,
+        peer: Option<&'t str>,
+    ) -> impl DoubleEndedIterator<Item = &'t TraceRecord> {
+        trace
+            .iter()
+            .filter(move |r| r.kind == RecordKind::Event && r.node == node)
+            .filter(move |r| peer.is_none_or(|p| r.peer == p))
+    }
+
+    /// The last session `node` opened with `peer` resumed (`used`) or not.
+    pub(crate) fn resumption(
+        trace: &[TraceRecord],
+        node: &str,
+        peer: &str,
+        used: bool,
+    ) -> Result<(), String> {
+        let last = events(trace, node, Some(peer))
+            .rev()
+            .find(|r| EventKind::SessionOpened.matches(r) || EventKind::SessionResumed.matches(r));
+        match last {
+            None => Err(format!("{node} opened no session with {peer}")),
+            Some(r) if EventKind::SessionResumed.matches(r) == used => Ok(()),
+            Some(r) => Err(format!(
+                "{node}'s last session with {peer} was {} (at {} ms), not {}",
+                if used { "a full handshake" } else { "resumed" },
+                r.at,
+                if used { "resumed" } else { "a full handshake" }
+            )),
+        }
+    }
+
+    /// `node` reported `count` events of `kind` (with `peer`, containing `detail`).
+    pub(crate) fn events_seen(
+        trace: &[TraceRecord],
+        node: &str,
+        peer: Option<&str>,
+        kind: EventKind,
+        detail: Option<&str>,
+        count: &CountRange,
+    ) -> Result<(), String> {
+        let n = events(trace, node, peer)
+            .filter(|r| kind.matches(r))
+            .filter(|r| detail.is_none_or(|d| r.decision.contains(d) || r.subject.contains(d)))
+            .count() as u64;
+        if count.contains(n) {
+            return Ok(());
+        }
+        let with = peer.map_or_else(String::new, |p| format!(" with {p}"));
+        let containing = detail.map_or_else(String::new, |d| format!(" containing {d:?}"));
+        Err(format!(
+            "{node} reported {n} `{}` events{with}{containing}, expected {count}",
+            kind.trace_text()
+        ))
+    }
+
+    /// The step labelled `label` ended ok (`ok`) or failed (with `reason` in its error).
+    pub(crate) fn outcome<'r>(
+        records: impl IntoIterator<Item = &'r ActionRecord>,
+        label: &str,
+        ok: bool,
+        reason: Option<&str>,
+    ) -> Result<(), String> {
+        let Some(record) = records
+            .into_iter()
+            .find(|r| r.label.as_deref() == Some(label))
+        else {
+            return Err(format!("no step labelled {label:?} has started"));
+        };
+        match (&record.outcome, ok) {
+            (None, _) => Err(format!("step {label:?} has not finished")),
+            (Some(o), true) if o.is_ok() => Ok(()),
+            (Some(Outcome::Failed(why)), false) if reason.is_none_or(|r| why.contains(r)) => Ok(()),
+            (Some(o), _) => Err(format!("step {label:?} ended {}", o.describe())),
+        }
+    }
+
+    /// `count` of `node`'s trace lines contain `text`.
+    pub(crate) fn trace_lines(
+        trace: &[TraceRecord],
+        node: &str,
+        text: &str,
+        count: &CountRange,
+    ) -> Result<(), String> {
+        let n = trace
+            .iter()
+            .filter(|r| r.node == node && r.text().contains(text))
+            .count() as u64;
+        if count.contains(n) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{n} trace lines of {node} contain {text:?}, expected {count}"
+            ))
+        }
+    }
+
+    /// `node`'s `counter` (already read: `n`) is within `count`.
+    pub(crate) fn counter(
+        node: &str,
+        counter: NodeCounter,
+        n: u64,
+        count: &CountRange,
+    ) -> Result<(), String> {
+        if count.contains(n) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{node} {} is {n}, expected {count}",
+                counter.name()
+            ))
+        }
+    }
+
+    /// Datagrams matching `counter` in the trace (sent by `node`, if given).
+    pub(crate) fn datagrams(
+        trace: &[TraceRecord],
+        counter: DatagramCounter,
+        node: Option<&str>,
+    ) -> u64 {
+        trace
+            .iter()
+            .filter(|r| counter.matches(r))
+            .filter(|r| node.is_none_or(|n| r.node == n))
+            .count() as u64
+    }
+
+    /// `n` datagrams of `counter` (by `node`) are within `count`.
+    pub(crate) fn datagram_count(
+        n: u64,
+        counter: DatagramCounter,
+        node: Option<&str>,
+        count: &CountRange,
+    ) -> Result<(), String> {
+        if count.contains(n) {
+            return Ok(());
+        }
+        Err(format!(
+            "{n} datagrams {}{}, expected {count}",
+            serde_json::to_value(counter)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            node.map_or_else(String::new, |n| format!(" by {n}"))
+        ))
+    }
+}
+
 impl Simulation {
     /// `Ok` if `expectation` holds now, else what was seen instead.
     pub(super) fn check_expectation(&self, expectation: &Expectation) -> Result<(), String> {
@@ -314,89 +473,35 @@ impl Simulation {
                 kind,
                 present,
             } => self.check_session(node, peer, *kind, *present),
-            Expectation::Resumption { node, peer, used } => {
-                let last = self.trace_events(node, Some(peer)).rev().find(|r| {
-                    EventKind::SessionOpened.matches(r) || EventKind::SessionResumed.matches(r)
-                });
-                match &last {
-                    None => Err(format!("{node} opened no session with {peer}")),
-                    Some(r) if EventKind::SessionResumed.matches(r) == *used => Ok(()),
-                    Some(r) => Err(format!(
-                        "{node}'s last session with {peer} was {} (at {} ms), not {}",
-                        if *used { "a full handshake" } else { "resumed" },
-                        r.at,
-                        if *used { "resumed" } else { "a full handshake" }
-                    )),
-                }
-            }
+            Expectation::Resumption { node, peer, used } => judge::resumption(
+                &self.world.recorder.borrow().trace.records,
+                node,
+                peer,
+                *used,
+            ),
             Expectation::Events {
                 node,
                 peer,
                 kind,
                 detail,
                 count,
-            } => {
-                let n = self
-                    .trace_events(node, peer.as_deref())
-                    .filter(|r| kind.matches(r))
-                    .filter(|r| {
-                        detail
-                            .as_deref()
-                            .is_none_or(|d| r.decision.contains(d) || r.subject.contains(d))
-                    })
-                    .count() as u64;
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    let with = peer
-                        .as_deref()
-                        .map_or_else(String::new, |p| format!(" with {p}"));
-                    let containing = detail
-                        .as_deref()
-                        .map_or_else(String::new, |d| format!(" containing {d:?}"));
-                    Err(format!(
-                        "{node} reported {n} `{}` events{with}{containing}, expected {count}",
-                        kind.trace_text()
-                    ))
-                }
-            }
+            } => judge::events_seen(
+                &self.world.recorder.borrow().trace.records,
+                node,
+                peer.as_deref(),
+                *kind,
+                detail.as_deref(),
+                count,
+            ),
             Expectation::Outcome { label, ok, reason } => {
-                let Some(record) = self
-                    .records
-                    .values()
-                    .find(|r| r.label.as_deref() == Some(label.as_str()))
-                else {
-                    return Err(format!("no step labelled {label:?} has started"));
-                };
-                match (&record.outcome, ok) {
-                    (None, _) => Err(format!("step {label:?} has not finished")),
-                    (Some(o), true) if o.is_ok() => Ok(()),
-                    (Some(crate::Outcome::Failed(why)), false)
-                        if reason.as_deref().is_none_or(|r| why.contains(r)) =>
-                    {
-                        Ok(())
-                    }
-                    (Some(o), _) => Err(format!("step {label:?} ended {}", o.describe())),
-                }
+                judge::outcome(self.records.values(), label, *ok, reason.as_deref())
             }
-            Expectation::Trace { node, text, count } => {
-                let n = self
-                    .world
-                    .recorder
-                    .borrow()
-                    .trace
-                    .records
-                    .iter()
-                    .filter(|r| r.node == *node && r.text().contains(text.as_str()))
-                    .count() as u64;
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{n} trace lines of {node} contain {text:?}, expected {count}"
-                    ))
-                }
-            }
+            Expectation::Trace { node, text, count } => judge::trace_lines(
+                &self.world.recorder.borrow().trace.records,
+                node,
+                text,
+                count,
+            ),
             Expectation::Node {
                 node,
                 counter,
@@ -408,41 +513,19 @@ impl Simulation {
                     .and_then(|i| self.host(i))
                     .and_then(|h| h.with_node(|n| counter.read(n)))
                     .ok_or_else(|| format!("{node} is not running"))?;
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{node} {} is {n}, expected {count}",
-                        counter.name()
-                    ))
-                }
+                judge::counter(node, *counter, n, count)
             }
             Expectation::Datagrams {
                 counter,
                 node,
                 count,
             } => {
-                let recorder = self.world.recorder.borrow();
-                let n = recorder
-                    .trace
-                    .records
-                    .iter()
-                    .filter(|r| counter.matches(r))
-                    .filter(|r| node.as_deref().is_none_or(|n| r.node == n))
-                    .count() as u64;
-                if count.contains(n) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{n} datagrams {}{}, expected {count}",
-                        serde_json::to_value(counter)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        node.as_deref()
-                            .map_or_else(String::new, |n| format!(" by {n}"))
-                    ))
-                }
+                let n = judge::datagrams(
+                    &self.world.recorder.borrow().trace.records,
+                    *counter,
+                    node.as_deref(),
+                );
+                judge::datagram_count(n, *counter, node.as_deref(), count)
             }
         }
     }
@@ -509,21 +592,5 @@ impl Simulation {
             .replace("  ", " ")),
             _ => Ok(()),
         }
-    }
-
-    /// Event records of `node`, with `peer` if given (copied: the recorder's borrow stays
-    /// short).
-    fn trace_events(&self, node: &str, peer: Option<&str>) -> std::vec::IntoIter<TraceRecord> {
-        self.world
-            .recorder
-            .borrow()
-            .trace
-            .records
-            .iter()
-            .filter(|r| r.kind == RecordKind::Event && r.node == node)
-            .filter(|r| peer.is_none_or(|p| r.peer == p))
-            .cloned()
-            .collect::<Vec<_>>()
-            .into_iter()
     }
 }

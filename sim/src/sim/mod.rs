@@ -43,6 +43,7 @@ mod report;
 
 pub use action::{Action, FloodMessage, Injection};
 pub use case_glue::{CASE_IN_NODE, CASE_MISSING};
+pub(crate) use expect::judge;
 pub use expect::{CountRange, DatagramCounter, EventKind, Expectation, NodeCounter};
 pub use report::{ActionRecord, EndReason, RunOptions, RunReport};
 
