@@ -7,11 +7,10 @@
 //! u16 field may arrive as a 1-byte int"). Context tags a caller never asks for are ignored, so
 //! newer peers can add fields (§6.2, session parameters tags 8 and 9).
 
-use std::collections::BTreeSet;
-
 use super::element::{ContainerKind, ElementValue};
 use super::error::TlvError;
 use super::reader::Reader;
+use super::seen::SeenTags;
 use super::tag::Tag;
 
 /// One member of a structure, array or list.
@@ -129,8 +128,78 @@ impl<'a> Member<'a> {
     }
 }
 
+/// Members a view holds without allocating: enough for every PASE/CASE structure (Sigma1 has
+/// 7 fields, session parameters 9), so decoding a protocol message allocates nothing per view.
+const INLINE_MEMBERS: usize = 10;
+
+/// A container's members in encoded order: inline up to [`INLINE_MEMBERS`], on the heap beyond.
+#[derive(Clone)]
+enum MemberList<'a> {
+    /// Invariant: `len <= INLINE_MEMBERS`; `items[len..]` are unused placeholders.
+    Inline {
+        items: [Member<'a>; INLINE_MEMBERS],
+        len: usize,
+    },
+    Heap(Vec<Member<'a>>),
+}
+
+impl<'a> MemberList<'a> {
+    const PLACEHOLDER: Member<'static> = Member {
+        tag: Tag::Anonymous,
+        value: ElementValue::Null,
+        raw: &[],
+    };
+
+    fn new() -> Self {
+        Self::Inline {
+            items: [Self::PLACEHOLDER; INLINE_MEMBERS],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, member: Member<'a>) {
+        match self {
+            Self::Inline { items, len } => match items.get_mut(*len) {
+                Some(slot) => {
+                    *slot = member;
+                    *len += 1;
+                }
+                None => {
+                    let mut heap = Vec::with_capacity(INLINE_MEMBERS * 2);
+                    heap.extend_from_slice(items);
+                    heap.push(member);
+                    *self = Self::Heap(heap);
+                }
+            },
+            Self::Heap(heap) => heap.push(member),
+        }
+    }
+
+    fn as_slice(&self) -> &[Member<'a>] {
+        match self {
+            // len <= INLINE_MEMBERS by the invariant, so the range is always in bounds.
+            Self::Inline { items, len } => items.get(..*len).unwrap_or(&[]),
+            Self::Heap(heap) => heap,
+        }
+    }
+}
+
+impl PartialEq for MemberList<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for MemberList<'_> {}
+
+impl core::fmt::Debug for MemberList<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 /// Reads one container element spanning all of `input`: its tag, kind and members.
-fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, Vec<Member<'_>>), TlvError> {
+fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, MemberList<'_>), TlvError> {
     let mut reader = Reader::new(input);
     let head = reader.next()?.ok_or(TlvError::Truncated)?;
     let ElementValue::ContainerStart(kind) = head.value else {
@@ -139,7 +208,7 @@ fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, Vec<Member<'_>>)
             expected: "a container",
         });
     };
-    let mut members = Vec::new();
+    let mut members = MemberList::new();
     loop {
         let element = reader.next()?.ok_or(TlvError::Truncated)?;
         match element.value {
@@ -168,7 +237,7 @@ fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, Vec<Member<'_>>)
 pub struct StructView<'a> {
     tag: Tag,
     raw: &'a [u8],
-    members: Vec<Member<'a>>,
+    members: MemberList<'a>,
 }
 
 impl<'a> StructView<'a> {
@@ -185,9 +254,9 @@ impl<'a> StructView<'a> {
                 expected: "a structure",
             });
         }
-        let mut seen = BTreeSet::new();
-        for member in &members {
-            if !seen.insert(member.tag.identity()) {
+        let mut seen = SeenTags::default();
+        for member in members.as_slice() {
+            if !seen.insert(member.tag) {
                 return Err(TlvError::DuplicateTag(member.tag));
             }
         }
@@ -223,12 +292,15 @@ impl<'a> StructView<'a> {
 
     /// All members in encoded order, including ones with non-context tags.
     pub fn members(&self) -> &[Member<'a>] {
-        &self.members
+        self.members.as_slice()
     }
 
     /// The member with context tag `ctx`.
     pub fn member(&self, ctx: u8) -> Option<&Member<'a>> {
-        self.members.iter().find(|m| m.tag == Tag::Context(ctx))
+        self.members
+            .as_slice()
+            .iter()
+            .find(|m| m.tag == Tag::Context(ctx))
     }
 
     /// The exact bytes of the member with context tag `ctx`.
@@ -366,7 +438,7 @@ pub struct SequenceView<'a> {
     tag: Tag,
     kind: ContainerKind,
     raw: &'a [u8],
-    members: Vec<Member<'a>>,
+    members: MemberList<'a>,
 }
 
 impl<'a> SequenceView<'a> {
@@ -404,7 +476,7 @@ impl<'a> SequenceView<'a> {
 
     /// Members in encoded order.
     pub fn members(&self) -> &[Member<'a>] {
-        &self.members
+        self.members.as_slice()
     }
 }
 

@@ -7,19 +7,18 @@
 //! for its field) is remembered and reported by [`Writer::finish`], so every byte string the
 //! writer hands out decodes again.
 
-use std::collections::BTreeSet;
-
 use super::MAX_DEPTH;
 use super::element::{ContainerKind, element_type};
 use super::error::TlvError;
 use super::int::{SignedInt, UnsignedInt, Width};
-use super::tag::{Tag, TagIdentity};
+use super::seen::SeenTags;
+use super::tag::Tag;
 
 /// An open container and, for a structure, the tags its members used so far.
 #[derive(Debug)]
 struct Open {
     kind: ContainerKind,
-    seen: BTreeSet<TagIdentity>,
+    seen: SeenTags,
 }
 
 /// Appends TLV elements to a `Vec<u8>`.
@@ -34,6 +33,12 @@ impl Writer {
     /// An empty writer.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty writer whose buffer is allocated once for `capacity` bytes: callers that know
+    /// their message's size avoid regrowing the buffer element by element.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_buffer(Vec::with_capacity(capacity))
     }
 
     /// A writer appending to `buf` (its existing bytes are kept as they are).
@@ -166,7 +171,7 @@ impl Writer {
         if self.begin(tag, kind.element_type()) {
             self.open.push(Open {
                 kind,
-                seen: BTreeSet::new(),
+                seen: SeenTags::default(),
             });
         }
     }
@@ -224,7 +229,7 @@ impl Writer {
         match open.kind {
             ContainerKind::Array if !tag.is_anonymous() => Err(TlvError::ArrayMemberTagged),
             ContainerKind::Structure if tag.is_anonymous() => Err(TlvError::StructMemberAnonymous),
-            ContainerKind::Structure if !open.seen.insert(tag.identity()) => {
+            ContainerKind::Structure if !open.seen.insert(tag) => {
                 Err(TlvError::DuplicateTag(tag))
             }
             _ => Ok(()),
