@@ -128,9 +128,10 @@ impl<'a> Member<'a> {
     }
 }
 
-/// Members a view holds without allocating: enough for every PASE/CASE structure (Sigma1 has
-/// 7 fields, session parameters 9), so decoding a protocol message allocates nothing per view.
-const INLINE_MEMBERS: usize = 10;
+/// Members a view holds without allocating: every Sigma/PASE message (Sigma1 has at most 7
+/// fields) and the usual session parameters; a larger container moves to the heap once. Kept
+/// small because a view is moved by value (each inline member is 56 bytes).
+const INLINE_MEMBERS: usize = 8;
 
 /// A container's members in encoded order: inline up to [`INLINE_MEMBERS`], on the heap beyond.
 #[derive(Clone)]
@@ -198,8 +199,12 @@ impl core::fmt::Debug for MemberList<'_> {
     }
 }
 
-/// Reads one container element spanning all of `input`: its tag, kind and members.
-fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, MemberList<'_>), TlvError> {
+/// Reads one container element spanning all of `input`: returns its tag and kind and fills
+/// `members` (the caller owns the list, so its inline array is written in place, not moved).
+fn parse_container<'a>(
+    input: &'a [u8],
+    members: &mut MemberList<'a>,
+) -> Result<(Tag, ContainerKind), TlvError> {
     let mut reader = Reader::new(input);
     let head = reader.next()?.ok_or(TlvError::Truncated)?;
     let ElementValue::ContainerStart(kind) = head.value else {
@@ -208,7 +213,6 @@ fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, MemberList<'_>),
             expected: "a container",
         });
     };
-    let mut members = MemberList::new();
     loop {
         let element = reader.next()?.ok_or(TlvError::Truncated)?;
         match element.value {
@@ -229,7 +233,7 @@ fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, MemberList<'_>),
     if reader.position() != input.len() {
         return Err(TlvError::TrailingBytes);
     }
-    Ok((head.tag, kind, members))
+    Ok((head.tag, kind))
 }
 
 /// A structure's members, looked up by context tag.
@@ -247,7 +251,13 @@ impl<'a> StructView<'a> {
     /// nested structure when that structure is opened (a member nobody opens, such as an unknown
     /// tag, is only checked for well-formedness).
     pub fn parse(input: &'a [u8]) -> Result<Self, TlvError> {
-        let (tag, kind, members) = parse_container(input)?;
+        let mut view = Self {
+            tag: Tag::Anonymous,
+            raw: input,
+            members: MemberList::new(),
+        };
+        let (tag, kind) = parse_container(input, &mut view.members)?;
+        view.tag = tag;
         if kind != ContainerKind::Structure {
             return Err(TlvError::WrongType {
                 tag,
@@ -255,16 +265,12 @@ impl<'a> StructView<'a> {
             });
         }
         let mut seen = SeenTags::default();
-        for member in members.as_slice() {
+        for member in view.members.as_slice() {
             if !seen.insert(member.tag) {
                 return Err(TlvError::DuplicateTag(member.tag));
             }
         }
-        Ok(Self {
-            tag,
-            raw: input,
-            members,
-        })
+        Ok(view)
     }
 
     /// Parses a PASE/CASE payload, whose top-level element must be an anonymous structure
@@ -444,19 +450,22 @@ pub struct SequenceView<'a> {
 impl<'a> SequenceView<'a> {
     /// Parses `input`, which must be exactly one array or list element (any tag).
     pub fn parse(input: &'a [u8]) -> Result<Self, TlvError> {
-        let (tag, kind, members) = parse_container(input)?;
+        let mut view = Self {
+            tag: Tag::Anonymous,
+            kind: ContainerKind::Array,
+            raw: input,
+            members: MemberList::new(),
+        };
+        let (tag, kind) = parse_container(input, &mut view.members)?;
         if kind == ContainerKind::Structure {
             return Err(TlvError::WrongType {
                 tag,
                 expected: "an array or list",
             });
         }
-        Ok(Self {
-            tag,
-            kind,
-            raw: input,
-            members,
-        })
+        view.tag = tag;
+        view.kind = kind;
+        Ok(view)
     }
 
     /// The container's own tag.
