@@ -251,6 +251,18 @@ impl<'a> StructView<'a> {
     /// nested structure when that structure is opened (a member nobody opens, such as an unknown
     /// tag, is only checked for well-formedness).
     pub fn parse(input: &'a [u8]) -> Result<Self, TlvError> {
+        Self::parse_checked(input, false)
+    }
+
+    /// Parses a PASE/CASE payload, whose top-level element must be an anonymous structure
+    /// (§6.2).
+    pub fn parse_anonymous(input: &'a [u8]) -> Result<Self, TlvError> {
+        Self::parse_checked(input, true)
+    }
+
+    /// [`Self::parse`], then (when asked) the anonymous-tag check, in one function so the view
+    /// is built once in place rather than moved between the two.
+    fn parse_checked(input: &'a [u8], anonymous: bool) -> Result<Self, TlvError> {
         let mut view = Self {
             tag: Tag::Anonymous,
             raw: input,
@@ -270,16 +282,9 @@ impl<'a> StructView<'a> {
                 return Err(TlvError::DuplicateTag(member.tag));
             }
         }
-        Ok(view)
-    }
-
-    /// Parses a PASE/CASE payload, whose top-level element must be an anonymous structure
-    /// (§6.2).
-    pub fn parse_anonymous(input: &'a [u8]) -> Result<Self, TlvError> {
-        let view = Self::parse(input)?;
-        if !view.tag.is_anonymous() {
+        if anonymous && !tag.is_anonymous() {
             return Err(TlvError::WrongType {
-                tag: view.tag,
+                tag,
                 expected: "an anonymous structure",
             });
         }
