@@ -1,12 +1,11 @@
 //! Owned element tree: one tag and one typed value per node, containers holding their members
 //! in order. Widths are kept, so `encode_value(&decode_element(b)?)? == b` for every accepted `b`.
 
-
-use super::seen::SeenTags;
 use super::element::{ContainerKind, Element, ElementValue};
 use super::error::TlvError;
 use super::int::{SignedInt, UnsignedInt, Width};
 use super::reader::Reader;
+use super::seen::SeenTags;
 use super::tag::Tag;
 use super::writer::Writer;
 

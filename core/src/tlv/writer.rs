@@ -283,9 +283,7 @@ impl Writer {
         match open.kind {
             ContainerKind::Array if !tag.is_anonymous() => Err(TlvError::ArrayMemberTagged),
             ContainerKind::Structure if tag.is_anonymous() => Err(TlvError::StructMemberAnonymous),
-            ContainerKind::Structure if !open.seen.insert(tag) => {
-                Err(TlvError::DuplicateTag(tag))
-            }
+            ContainerKind::Structure if !open.seen.insert(tag) => Err(TlvError::DuplicateTag(tag)),
             _ => Ok(()),
         }
     }
