@@ -128,82 +128,17 @@ impl<'a> Member<'a> {
     }
 }
 
-/// Members a view holds without allocating: every Sigma/PASE message (Sigma1 has at most 7
-/// fields) and the usual session parameters; a larger container moves to the heap once. Kept
-/// small because a view is moved by value (each inline member is 56 bytes).
-const INLINE_MEMBERS: usize = 8;
-
-/// A container's members in encoded order: inline up to [`INLINE_MEMBERS`], on the heap beyond.
-#[derive(Clone)]
-enum MemberList<'a> {
-    /// Invariant: `len <= INLINE_MEMBERS`; `items[len..]` are unused placeholders.
-    Inline {
-        items: [Member<'a>; INLINE_MEMBERS],
-        len: usize,
-    },
-    Heap(Vec<Member<'a>>),
-}
-
-impl<'a> MemberList<'a> {
-    const PLACEHOLDER: Member<'static> = Member {
-        tag: Tag::Anonymous,
-        value: ElementValue::Null,
-        raw: &[],
-    };
-
-    fn new() -> Self {
-        Self::Inline {
-            items: [Self::PLACEHOLDER; INLINE_MEMBERS],
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, member: Member<'a>) {
-        match self {
-            Self::Inline { items, len } => match items.get_mut(*len) {
-                Some(slot) => {
-                    *slot = member;
-                    *len += 1;
-                }
-                None => {
-                    let mut heap = Vec::with_capacity(INLINE_MEMBERS * 2);
-                    heap.extend_from_slice(items);
-                    heap.push(member);
-                    *self = Self::Heap(heap);
-                }
-            },
-            Self::Heap(heap) => heap.push(member),
-        }
-    }
-
-    fn as_slice(&self) -> &[Member<'a>] {
-        match self {
-            // len <= INLINE_MEMBERS by the invariant, so the range is always in bounds.
-            Self::Inline { items, len } => items.get(..*len).unwrap_or(&[]),
-            Self::Heap(heap) => heap,
-        }
-    }
-}
-
-impl PartialEq for MemberList<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for MemberList<'_> {}
-
-impl core::fmt::Debug for MemberList<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
+/// Room reserved for a container's members on its first member: every Sigma/PASE message
+/// (Sigma1 has at most 7 fields) and the usual session parameters fit, so a view allocates once
+/// instead of regrowing (4, then 8). Members are not stored inline: a view is moved by value and
+/// sits in other enums, so it stays small.
+const FIRST_CAPACITY: usize = 8;
 
 /// Reads one container element spanning all of `input`: returns its tag and kind and fills
-/// `members` (the caller owns the list, so its inline array is written in place, not moved).
+/// `members`.
 fn parse_container<'a>(
     input: &'a [u8],
-    members: &mut MemberList<'a>,
+    members: &mut Vec<Member<'a>>,
 ) -> Result<(Tag, ContainerKind), TlvError> {
     let mut reader = Reader::new(input);
     let head = reader.next()?.ok_or(TlvError::Truncated)?;
@@ -224,6 +159,9 @@ fn parse_container<'a>(
         let raw = input
             .get(element.offset..reader.position())
             .ok_or(TlvError::Truncated)?;
+        if members.capacity() == 0 {
+            members.reserve_exact(FIRST_CAPACITY);
+        }
         members.push(Member {
             tag: element.tag,
             value: element.value,
@@ -241,7 +179,7 @@ fn parse_container<'a>(
 pub struct StructView<'a> {
     tag: Tag,
     raw: &'a [u8],
-    members: MemberList<'a>,
+    members: Vec<Member<'a>>,
 }
 
 impl<'a> StructView<'a> {
@@ -266,7 +204,7 @@ impl<'a> StructView<'a> {
         let mut view = Self {
             tag: Tag::Anonymous,
             raw: input,
-            members: MemberList::new(),
+            members: Vec::new(),
         };
         let (tag, kind) = parse_container(input, &mut view.members)?;
         view.tag = tag;
@@ -277,7 +215,7 @@ impl<'a> StructView<'a> {
             });
         }
         let mut seen = SeenTags::default();
-        for member in view.members.as_slice() {
+        for member in &view.members {
             if !seen.insert(member.tag) {
                 return Err(TlvError::DuplicateTag(member.tag));
             }
@@ -303,15 +241,12 @@ impl<'a> StructView<'a> {
 
     /// All members in encoded order, including ones with non-context tags.
     pub fn members(&self) -> &[Member<'a>] {
-        self.members.as_slice()
+        &self.members
     }
 
     /// The member with context tag `ctx`.
     pub fn member(&self, ctx: u8) -> Option<&Member<'a>> {
-        self.members
-            .as_slice()
-            .iter()
-            .find(|m| m.tag == Tag::Context(ctx))
+        self.members.iter().find(|m| m.tag == Tag::Context(ctx))
     }
 
     /// The exact bytes of the member with context tag `ctx`.
@@ -449,7 +384,7 @@ pub struct SequenceView<'a> {
     tag: Tag,
     kind: ContainerKind,
     raw: &'a [u8],
-    members: MemberList<'a>,
+    members: Vec<Member<'a>>,
 }
 
 impl<'a> SequenceView<'a> {
@@ -459,7 +394,7 @@ impl<'a> SequenceView<'a> {
             tag: Tag::Anonymous,
             kind: ContainerKind::Array,
             raw: input,
-            members: MemberList::new(),
+            members: Vec::new(),
         };
         let (tag, kind) = parse_container(input, &mut view.members)?;
         if kind == ContainerKind::Structure {
@@ -490,7 +425,7 @@ impl<'a> SequenceView<'a> {
 
     /// Members in encoded order.
     pub fn members(&self) -> &[Member<'a>] {
-        self.members.as_slice()
+        &self.members
     }
 }
 
