@@ -86,8 +86,10 @@ pub(super) fn session_params(
     view: &StructView<'_>,
     ctx: u8,
 ) -> Result<Option<SessionParameters>, CaseError> {
-    match view.structure(ctx)? {
-        Some(params) => Ok(Some(SessionParameters::decode(&params)?)),
+    // Opened straight from the member rather than through `StructView::structure`, whose
+    // Result<Option<StructView>> layers each copy the view's inline member list.
+    match view.member(ctx) {
+        Some(member) => Ok(Some(SessionParameters::decode(&member.structure()?)?)),
         None => Ok(None),
     }
 }

@@ -16,6 +16,7 @@ mod element;
 mod error;
 mod int;
 mod reader;
+mod seen;
 mod structs;
 mod tag;
 mod value;

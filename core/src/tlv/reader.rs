@@ -100,7 +100,13 @@ impl<'a> Reader<'a> {
         if kind >= element_type::FIRST_RESERVED {
             return Err(TlvError::ReservedType(kind));
         }
-        let tag = Tag::read(control >> 5, &mut self.cursor)?;
+        // Anonymous and context tags (every protocol member) are read here directly; a call
+        // returning Result<Tag> through memory costs more than the rest of a small element.
+        let tag = match control >> 5 {
+            0 => Tag::Anonymous,
+            1 => Tag::Context(self.cursor.u8()?),
+            form => Tag::read(form, &mut self.cursor)?,
+        };
 
         if kind == element_type::END_OF_CONTAINER {
             if !tag.is_anonymous() {

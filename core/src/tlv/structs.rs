@@ -7,11 +7,10 @@
 //! u16 field may arrive as a 1-byte int"). Context tags a caller never asks for are ignored, so
 //! newer peers can add fields (§6.2, session parameters tags 8 and 9).
 
-use std::collections::BTreeSet;
-
 use super::element::{ContainerKind, ElementValue};
 use super::error::TlvError;
 use super::reader::Reader;
+use super::seen::SeenTags;
 use super::tag::Tag;
 
 /// One member of a structure, array or list.
@@ -129,8 +128,18 @@ impl<'a> Member<'a> {
     }
 }
 
-/// Reads one container element spanning all of `input`: its tag, kind and members.
-fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, Vec<Member<'_>>), TlvError> {
+/// Room reserved for a container's members on its first member: every Sigma/PASE message
+/// (Sigma1 has at most 7 fields) and the usual session parameters fit, so a view allocates once
+/// instead of regrowing (4, then 8). Members are not stored inline: a view is moved by value and
+/// sits in other enums, so it stays small.
+const FIRST_CAPACITY: usize = 8;
+
+/// Reads one container element spanning all of `input`: returns its tag and kind and fills
+/// `members`.
+fn parse_container<'a>(
+    input: &'a [u8],
+    members: &mut Vec<Member<'a>>,
+) -> Result<(Tag, ContainerKind), TlvError> {
     let mut reader = Reader::new(input);
     let head = reader.next()?.ok_or(TlvError::Truncated)?;
     let ElementValue::ContainerStart(kind) = head.value else {
@@ -139,7 +148,6 @@ fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, Vec<Member<'_>>)
             expected: "a container",
         });
     };
-    let mut members = Vec::new();
     loop {
         let element = reader.next()?.ok_or(TlvError::Truncated)?;
         match element.value {
@@ -151,6 +159,9 @@ fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, Vec<Member<'_>>)
         let raw = input
             .get(element.offset..reader.position())
             .ok_or(TlvError::Truncated)?;
+        if members.capacity() == 0 {
+            members.reserve_exact(FIRST_CAPACITY);
+        }
         members.push(Member {
             tag: element.tag,
             value: element.value,
@@ -160,7 +171,7 @@ fn parse_container(input: &[u8]) -> Result<(Tag, ContainerKind, Vec<Member<'_>>)
     if reader.position() != input.len() {
         return Err(TlvError::TrailingBytes);
     }
-    Ok((head.tag, kind, members))
+    Ok((head.tag, kind))
 }
 
 /// A structure's members, looked up by context tag.
@@ -178,33 +189,40 @@ impl<'a> StructView<'a> {
     /// nested structure when that structure is opened (a member nobody opens, such as an unknown
     /// tag, is only checked for well-formedness).
     pub fn parse(input: &'a [u8]) -> Result<Self, TlvError> {
-        let (tag, kind, members) = parse_container(input)?;
+        Self::parse_checked(input, false)
+    }
+
+    /// Parses a PASE/CASE payload, whose top-level element must be an anonymous structure
+    /// (§6.2).
+    pub fn parse_anonymous(input: &'a [u8]) -> Result<Self, TlvError> {
+        Self::parse_checked(input, true)
+    }
+
+    /// [`Self::parse`], then (when asked) the anonymous-tag check, in one function so the view
+    /// is built once in place rather than moved between the two.
+    fn parse_checked(input: &'a [u8], anonymous: bool) -> Result<Self, TlvError> {
+        let mut view = Self {
+            tag: Tag::Anonymous,
+            raw: input,
+            members: Vec::new(),
+        };
+        let (tag, kind) = parse_container(input, &mut view.members)?;
+        view.tag = tag;
         if kind != ContainerKind::Structure {
             return Err(TlvError::WrongType {
                 tag,
                 expected: "a structure",
             });
         }
-        let mut seen = BTreeSet::new();
-        for member in &members {
-            if !seen.insert(member.tag.identity()) {
+        let mut seen = SeenTags::default();
+        for member in &view.members {
+            if !seen.insert(member.tag) {
                 return Err(TlvError::DuplicateTag(member.tag));
             }
         }
-        Ok(Self {
-            tag,
-            raw: input,
-            members,
-        })
-    }
-
-    /// Parses a PASE/CASE payload, whose top-level element must be an anonymous structure
-    /// (§6.2).
-    pub fn parse_anonymous(input: &'a [u8]) -> Result<Self, TlvError> {
-        let view = Self::parse(input)?;
-        if !view.tag.is_anonymous() {
+        if anonymous && !tag.is_anonymous() {
             return Err(TlvError::WrongType {
-                tag: view.tag,
+                tag,
                 expected: "an anonymous structure",
             });
         }
@@ -372,19 +390,22 @@ pub struct SequenceView<'a> {
 impl<'a> SequenceView<'a> {
     /// Parses `input`, which must be exactly one array or list element (any tag).
     pub fn parse(input: &'a [u8]) -> Result<Self, TlvError> {
-        let (tag, kind, members) = parse_container(input)?;
+        let mut view = Self {
+            tag: Tag::Anonymous,
+            kind: ContainerKind::Array,
+            raw: input,
+            members: Vec::new(),
+        };
+        let (tag, kind) = parse_container(input, &mut view.members)?;
         if kind == ContainerKind::Structure {
             return Err(TlvError::WrongType {
                 tag,
                 expected: "an array or list",
             });
         }
-        Ok(Self {
-            tag,
-            kind,
-            raw: input,
-            members,
-        })
+        view.tag = tag;
+        view.kind = kind;
+        Ok(view)
     }
 
     /// The container's own tag.

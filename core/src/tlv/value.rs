@@ -1,12 +1,11 @@
 //! Owned element tree: one tag and one typed value per node, containers holding their members
 //! in order. Widths are kept, so `encode_value(&decode_element(b)?)? == b` for every accepted `b`.
 
-use std::collections::BTreeSet;
-
 use super::element::{ContainerKind, Element, ElementValue};
 use super::error::TlvError;
 use super::int::{SignedInt, UnsignedInt, Width};
 use super::reader::Reader;
+use super::seen::SeenTags;
 use super::tag::Tag;
 use super::writer::Writer;
 
@@ -198,9 +197,9 @@ fn build(reader: &mut Reader<'_>, element: Element<'_>) -> Result<Value, TlvErro
 }
 
 fn reject_duplicate_tags(members: &[Value]) -> Result<(), TlvError> {
-    let mut seen = BTreeSet::new();
+    let mut seen = SeenTags::default();
     for member in members {
-        if !seen.insert(member.tag.identity()) {
+        if !seen.insert(member.tag) {
             return Err(TlvError::DuplicateTag(member.tag));
         }
     }

@@ -7,26 +7,79 @@
 //! for its field) is remembered and reported by [`Writer::finish`], so every byte string the
 //! writer hands out decodes again.
 
-use std::collections::BTreeSet;
-
 use super::MAX_DEPTH;
 use super::element::{ContainerKind, element_type};
 use super::error::TlvError;
 use super::int::{SignedInt, UnsignedInt, Width};
-use super::tag::{Tag, TagIdentity};
+use super::seen::SeenTags;
+use super::tag::Tag;
 
 /// An open container and, for a structure, the tags its members used so far.
 #[derive(Debug)]
 struct Open {
     kind: ContainerKind,
-    seen: BTreeSet<TagIdentity>,
+    seen: SeenTags,
+}
+
+impl Default for Open {
+    fn default() -> Self {
+        Self {
+            kind: ContainerKind::Structure,
+            seen: SeenTags::default(),
+        }
+    }
+}
+
+/// Open containers held inline: protocol messages nest two or three levels, so a writer
+/// allocates nothing but its output buffer.
+const INLINE_DEPTH: usize = 4;
+
+/// The stack of open containers, innermost last: the first [`INLINE_DEPTH`] inline, deeper ones
+/// on the heap.
+#[derive(Debug, Default)]
+struct OpenStack {
+    /// Levels `0..min(len, INLINE_DEPTH)`; later slots are stale and overwritten on push.
+    shallow: [Open; INLINE_DEPTH],
+    /// Levels `INLINE_DEPTH..len`.
+    deep: Vec<Open>,
+    len: usize,
+}
+
+impl OpenStack {
+    fn push(&mut self, open: Open) {
+        match self.shallow.get_mut(self.len) {
+            Some(slot) => *slot = open,
+            None => self.deep.push(open),
+        }
+        self.len += 1;
+    }
+
+    /// Closes the innermost level; false if none is open.
+    fn pop(&mut self) -> bool {
+        let Some(len) = self.len.checked_sub(1) else {
+            return false;
+        };
+        self.len = len;
+        if len >= INLINE_DEPTH {
+            self.deep.pop();
+        }
+        true
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Open> {
+        let index = self.len.checked_sub(1)?;
+        match index.checked_sub(INLINE_DEPTH) {
+            None => self.shallow.get_mut(index),
+            Some(deep) => self.deep.get_mut(deep),
+        }
+    }
 }
 
 /// Appends TLV elements to a `Vec<u8>`.
 #[derive(Debug, Default)]
 pub struct Writer {
     buf: Vec<u8>,
-    open: Vec<Open>,
+    open: OpenStack,
     fault: Option<TlvError>,
 }
 
@@ -34,6 +87,12 @@ impl Writer {
     /// An empty writer.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty writer whose buffer is allocated once for `capacity` bytes: callers that know
+    /// their message's size avoid regrowing the buffer element by element.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_buffer(Vec::with_capacity(capacity))
     }
 
     /// A writer appending to `buf` (its existing bytes are kept as they are).
@@ -46,7 +105,7 @@ impl Writer {
 
     /// Number of containers currently open.
     pub fn depth(&self) -> usize {
-        self.open.len()
+        self.open.len
     }
 
     /// The encoded bytes, or the first misuse, or [`TlvError::UnclosedContainer`].
@@ -54,7 +113,7 @@ impl Writer {
         if let Some(err) = self.fault {
             return Err(err);
         }
-        if !self.open.is_empty() {
+        if self.open.len != 0 {
             return Err(TlvError::UnclosedContainer);
         }
         Ok(self.buf)
@@ -160,13 +219,13 @@ impl Writer {
 
     /// Opens a container of `kind`.
     pub fn start_container(&mut self, tag: Tag, kind: ContainerKind) {
-        if self.fault.is_none() && self.open.len() >= MAX_DEPTH {
+        if self.fault.is_none() && self.open.len >= MAX_DEPTH {
             self.fault = Some(TlvError::DepthExceeded);
         }
         if self.begin(tag, kind.element_type()) {
             self.open.push(Open {
                 kind,
-                seen: BTreeSet::new(),
+                seen: SeenTags::default(),
             });
         }
     }
@@ -176,7 +235,7 @@ impl Writer {
         if self.fault.is_some() {
             return;
         }
-        if self.open.pop().is_some() {
+        if self.open.pop() {
             self.buf.push(element_type::END_OF_CONTAINER);
         } else {
             self.fault = Some(TlvError::UnexpectedEnd);
@@ -224,9 +283,7 @@ impl Writer {
         match open.kind {
             ContainerKind::Array if !tag.is_anonymous() => Err(TlvError::ArrayMemberTagged),
             ContainerKind::Structure if tag.is_anonymous() => Err(TlvError::StructMemberAnonymous),
-            ContainerKind::Structure if !open.seen.insert(tag.identity()) => {
-                Err(TlvError::DuplicateTag(tag))
-            }
+            ContainerKind::Structure if !open.seen.insert(tag) => Err(TlvError::DuplicateTag(tag)),
             _ => Ok(()),
         }
     }
@@ -321,6 +378,43 @@ mod tests {
             }
         });
         assert_eq!(too_deep, Err(TlvError::DepthExceeded));
+    }
+
+    #[test]
+    fn duplicate_tags_are_tracked_per_level_beyond_the_inline_depth() {
+        // Nest past INLINE_DEPTH, each level using context tag 1, then close back down: every
+        // level keeps its own tags, and a stale inline slot does not leak into a new structure.
+        let nested = |repeat_at: usize| {
+            bytes(|w| {
+                w.start_struct(Tag::Anonymous);
+                for _ in 0..INLINE_DEPTH + 2 {
+                    w.put_null(Tag::Context(1));
+                    w.start_struct(Tag::Context(2));
+                }
+                for level in (0..INLINE_DEPTH + 2).rev() {
+                    if level == repeat_at {
+                        w.put_null(Tag::Context(1));
+                    }
+                    w.end_container();
+                }
+                w.start_struct(Tag::Context(3));
+                w.put_null(Tag::Context(1));
+                w.end_container();
+                w.end_container();
+            })
+        };
+        let fine = nested(usize::MAX).unwrap();
+        assert_eq!(crate::tlv::decode_element(&fine).map(|_| ()), Ok(()));
+        // The innermost structure (opened last) holds no tag 1 yet, so repeating it there is fine.
+        let innermost = nested(INLINE_DEPTH + 1).unwrap();
+        assert_eq!(innermost.len(), fine.len() + 2);
+        for level in [0, INLINE_DEPTH - 1, INLINE_DEPTH] {
+            assert_eq!(
+                nested(level),
+                Err(TlvError::DuplicateTag(Tag::Context(1))),
+                "level {level}"
+            );
+        }
     }
 
     #[test]
