@@ -39,7 +39,7 @@ use crate::io::real::RealClock;
 use crate::local::LocalLog;
 use crate::network::Impairments;
 use crate::oracle::Violation;
-use crate::sim::{Action, ActionRecord, DatagramCounter, Expectation, judge};
+use crate::sim::{Action, ActionRecord, DatagramCounter, Expectation, NodeCounter, judge};
 use crate::trace::{RecordKind, Trace, TraceRecord};
 
 /// How long the device may take to start (Node.js loads ~140 MB of modules).
@@ -598,66 +598,7 @@ impl Runner<'_> {
     }
 
     fn check(&self, expectation: &Expectation) -> Result<(), String> {
-        match expectation {
-            Expectation::All(all) => {
-                let failures: Vec<String> =
-                    all.iter().filter_map(|e| self.check(e).err()).collect();
-                if failures.is_empty() {
-                    Ok(())
-                } else {
-                    Err(failures.join("; "))
-                }
-            }
-            Expectation::Session {
-                node,
-                peer,
-                kind,
-                present,
-            } => self.check_session(node, peer, *kind, *present),
-            Expectation::Resumption { node, peer, used } => {
-                judge::resumption(&self.named_trace(), node, peer, *used)
-            }
-            Expectation::Events {
-                node,
-                peer,
-                kind,
-                detail,
-                count,
-            } => judge::events_seen(
-                &self.named_trace(),
-                node,
-                peer.as_deref(),
-                *kind,
-                detail.as_deref(),
-                count,
-            ),
-            Expectation::Outcome { label, ok, reason } => {
-                judge::outcome(self.records.values(), label, *ok, reason.as_deref())
-            }
-            Expectation::Trace { node, text, count } => {
-                judge::trace_lines(&self.named_trace(), node, text, count)
-            }
-            // Only our node's counters can be read; the planner refuses the device's.
-            Expectation::Node {
-                node,
-                counter,
-                count,
-            } => {
-                if *node != self.config.ours {
-                    return Err(format!("{node}'s counters cannot be read (a real peer)"));
-                }
-                let n = self.node.with_node(|n, _| counter.read(n));
-                judge::counter(node, *counter, n, count)
-            }
-            Expectation::Datagrams {
-                counter,
-                node,
-                count,
-            } => {
-                let n = self.count(*counter, node.as_deref());
-                judge::datagram_count(n, *counter, node.as_deref(), count)
-            }
-        }
+        judge::check(self, expectation)
     }
 
     fn count(&self, counter: DatagramCounter, node: Option<&str>) -> u64 {
@@ -755,4 +696,37 @@ impl Runner<'_> {
 /// A flow's error in the words the simulator uses for the same failure.
 fn failure(error: &InteropError) -> String {
     error.to_string()
+}
+
+impl judge::Observed for Runner<'_> {
+    fn with_trace<R>(&self, f: impl FnOnce(&[TraceRecord]) -> R) -> R {
+        f(&self.named_trace())
+    }
+
+    fn action_records(&self) -> impl Iterator<Item = &ActionRecord> {
+        self.records.values()
+    }
+
+    fn session(
+        &self,
+        node: &str,
+        peer: &str,
+        kind: Option<SessionKind>,
+        present: bool,
+    ) -> Result<(), String> {
+        self.check_session(node, peer, kind, present)
+    }
+
+    // Only our node's counters can be read; the planner refuses the device's.
+    fn node_counter(&self, node: &str, counter: NodeCounter) -> Result<u64, String> {
+        if node != self.config.ours {
+            return Err(format!("{node}'s counters cannot be read (a real peer)"));
+        }
+        Ok(self.node.with_node(|n, _| counter.read(n)))
+    }
+
+    // The device's own sends are counted where they enter the relay.
+    fn datagram_count(&self, counter: DatagramCounter, node: Option<&str>) -> u64 {
+        self.count(counter, node)
+    }
 }

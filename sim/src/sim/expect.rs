@@ -297,10 +297,99 @@ fn kind_name(kind: SessionKind) -> &'static str {
 /// Judges shared by the simulator and the real-peer runner (`interop::script`): they read only
 /// the trace and the action records, so an expectation means the same against either.
 pub(crate) mod judge {
-    use super::{CountRange, DatagramCounter, EventKind, NodeCounter};
+    use paseo_core::session::SessionKind;
+
+    use super::{CountRange, DatagramCounter, EventKind, Expectation, NodeCounter};
     use crate::command::Outcome;
     use crate::sim::ActionRecord;
     use crate::trace::{RecordKind, TraceRecord};
+
+    /// What an expectation can look at; the simulator and the real-peer runner each provide it,
+    /// and [`check`] judges every expectation the same way for both.
+    pub(crate) trait Observed {
+        /// Runs `f` over the trace so far.
+        fn with_trace<R>(&self, f: impl FnOnce(&[TraceRecord]) -> R) -> R;
+        /// The records of the actions started so far.
+        fn action_records(&self) -> impl Iterator<Item = &ActionRecord>;
+        /// `node` holds (`present`) a session of `kind` with `peer`, or not.
+        fn session(
+            &self,
+            node: &str,
+            peer: &str,
+            kind: Option<SessionKind>,
+            present: bool,
+        ) -> Result<(), String>;
+        /// `node`'s counter now, or why it cannot be read.
+        fn node_counter(&self, node: &str, counter: NodeCounter) -> Result<u64, String>;
+        /// Datagrams counted by `counter` (sent by `node`, if given).
+        fn datagram_count(&self, counter: DatagramCounter, node: Option<&str>) -> u64 {
+            self.with_trace(|trace| datagrams(trace, counter, node))
+        }
+    }
+
+    /// `Ok` if `expectation` holds now in what `seen` shows, else what was seen instead.
+    pub(crate) fn check(seen: &impl Observed, expectation: &Expectation) -> Result<(), String> {
+        match expectation {
+            Expectation::All(all) => {
+                let failures: Vec<String> =
+                    all.iter().filter_map(|e| check(seen, e).err()).collect();
+                if failures.is_empty() {
+                    Ok(())
+                } else {
+                    Err(failures.join("; "))
+                }
+            }
+            Expectation::Session {
+                node,
+                peer,
+                kind,
+                present,
+            } => seen.session(node, peer, *kind, *present),
+            Expectation::Resumption { node, peer, used } => {
+                seen.with_trace(|t| resumption(t, node, peer, *used))
+            }
+            Expectation::Events {
+                node,
+                peer,
+                kind,
+                detail,
+                count,
+            } => seen.with_trace(|t| {
+                events_seen(t, node, peer.as_deref(), *kind, detail.as_deref(), count)
+            }),
+            Expectation::Outcome { label, ok, reason } => {
+                outcome(seen.action_records(), label, *ok, reason.as_deref())
+            }
+            Expectation::Trace { node, text, count } => {
+                seen.with_trace(|t| trace_lines(t, node, text, count))
+            }
+            Expectation::Node {
+                node,
+                counter,
+                count,
+            } => {
+                let n = seen.node_counter(node, *counter)?;
+                if count.contains(n) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{node} {} is {n}, expected {count}",
+                        counter.name()
+                    ))
+                }
+            }
+            Expectation::Datagrams {
+                counter,
+                node,
+                count,
+            } => datagram_count(
+                seen.datagram_count(*counter, node.as_deref()),
+                *counter,
+                node.as_deref(),
+                count,
+            ),
+        }
+    }
 
     /// `node`'s event records (with `peer`, if given), oldest first.
     pub(crate) fn events<'t>(
@@ -401,23 +490,6 @@ pub(crate) mod judge {
         }
     }
 
-    /// `node`'s `counter` (already read: `n`) is within `count`.
-    pub(crate) fn counter(
-        node: &str,
-        counter: NodeCounter,
-        n: u64,
-        count: &CountRange,
-    ) -> Result<(), String> {
-        if count.contains(n) {
-            Ok(())
-        } else {
-            Err(format!(
-                "{node} {} is {n}, expected {count}",
-                counter.name()
-            ))
-        }
-    }
-
     /// Datagrams matching `counter` in the trace (sent by `node`, if given).
     pub(crate) fn datagrams(
         trace: &[TraceRecord],
@@ -452,82 +524,38 @@ pub(crate) mod judge {
     }
 }
 
+impl judge::Observed for Simulation {
+    fn with_trace<R>(&self, f: impl FnOnce(&[TraceRecord]) -> R) -> R {
+        f(&self.world.recorder.borrow().trace.records)
+    }
+
+    fn action_records(&self) -> impl Iterator<Item = &super::ActionRecord> {
+        self.records.values()
+    }
+
+    fn session(
+        &self,
+        node: &str,
+        peer: &str,
+        kind: Option<SessionKind>,
+        present: bool,
+    ) -> Result<(), String> {
+        self.check_session(node, peer, kind, present)
+    }
+
+    fn node_counter(&self, node: &str, counter: NodeCounter) -> Result<u64, String> {
+        self.index(node)
+            .ok()
+            .and_then(|i| self.host(i))
+            .and_then(|h| h.with_node(|n| counter.read(n)))
+            .ok_or_else(|| format!("{node} is not running"))
+    }
+}
+
 impl Simulation {
     /// `Ok` if `expectation` holds now, else what was seen instead.
     pub(super) fn check_expectation(&self, expectation: &Expectation) -> Result<(), String> {
-        match expectation {
-            Expectation::All(all) => {
-                let failures: Vec<String> = all
-                    .iter()
-                    .filter_map(|e| self.check_expectation(e).err())
-                    .collect();
-                if failures.is_empty() {
-                    Ok(())
-                } else {
-                    Err(failures.join("; "))
-                }
-            }
-            Expectation::Session {
-                node,
-                peer,
-                kind,
-                present,
-            } => self.check_session(node, peer, *kind, *present),
-            Expectation::Resumption { node, peer, used } => judge::resumption(
-                &self.world.recorder.borrow().trace.records,
-                node,
-                peer,
-                *used,
-            ),
-            Expectation::Events {
-                node,
-                peer,
-                kind,
-                detail,
-                count,
-            } => judge::events_seen(
-                &self.world.recorder.borrow().trace.records,
-                node,
-                peer.as_deref(),
-                *kind,
-                detail.as_deref(),
-                count,
-            ),
-            Expectation::Outcome { label, ok, reason } => {
-                judge::outcome(self.records.values(), label, *ok, reason.as_deref())
-            }
-            Expectation::Trace { node, text, count } => judge::trace_lines(
-                &self.world.recorder.borrow().trace.records,
-                node,
-                text,
-                count,
-            ),
-            Expectation::Node {
-                node,
-                counter,
-                count,
-            } => {
-                let n = self
-                    .index(node)
-                    .ok()
-                    .and_then(|i| self.host(i))
-                    .and_then(|h| h.with_node(|n| counter.read(n)))
-                    .ok_or_else(|| format!("{node} is not running"))?;
-                judge::counter(node, *counter, n, count)
-            }
-            Expectation::Datagrams {
-                counter,
-                node,
-                count,
-            } => {
-                let n = judge::datagrams(
-                    &self.world.recorder.borrow().trace.records,
-                    *counter,
-                    node.as_deref(),
-                );
-                judge::datagram_count(n, *counter, node.as_deref(), count)
-            }
-        }
+        judge::check(self, expectation)
     }
 
     fn check_session(
