@@ -19,8 +19,12 @@
 #[path = "common/case_fabric.rs"]
 mod case_fabric;
 
+#[path = "common/handshake_action.rs"]
+mod handshake_action;
+
 use arbitrary::Arbitrary;
 use case_fabric::{CONTROLLER, DEVICE, fabric, policy, session_id};
+use handshake_action::Action;
 use libfuzzer_sys::fuzz_target;
 use paseo_core::case::{
     CaseEstablished, CaseInitiatorState, CaseResponderState, CaseStep, Sigma2Resume,
@@ -29,14 +33,6 @@ use paseo_core::codec::{SecureChannelOpcode, StatusReport};
 use paseo_core::session::{ResumptionRecord, SessionParameters};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-
-#[derive(Arbitrary, Debug)]
-enum Action {
-    /// Deliver the honest responder's pending message, with byte `at % len` xor `mask` if given.
-    Honest { flip: Option<(u16, u8)> },
-    /// Deliver arbitrary bytes under an arbitrary opcode.
-    Raw { opcode: u8, payload: Vec<u8> },
-}
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -114,18 +110,8 @@ fuzz_target!(|input: Input| {
     // Whether every message the initiator took so far was the honest one, intact.
     let mut intact = true;
     for action in input.actions.into_iter().take(8) {
-        let (opcode, payload) = match action {
-            Action::Honest { flip } => {
-                let Some((opcode, mut payload)) = pending.clone() else {
-                    continue;
-                };
-                if let Some((at, mask)) = flip.filter(|_| !payload.is_empty()) {
-                    let i = usize::from(at) % payload.len();
-                    payload[i] ^= mask;
-                }
-                (opcode, payload)
-            }
-            Action::Raw { opcode, payload } => (opcode, payload),
+        let Some((opcode, payload)) = action.message(|| pending.clone()) else {
+            continue;
         };
         let honest = pending.as_ref() == Some(&(opcode, payload.clone()));
         let was_finished = initiator.is_finished();

@@ -11,7 +11,11 @@
 
 #![no_main]
 
+#[path = "common/handshake_action.rs"]
+mod handshake_action;
+
 use arbitrary::Arbitrary;
+use handshake_action::Action;
 use libfuzzer_sys::fuzz_target;
 use paseo_core::case::{CaseInitiatorState, CaseResponderState, CaseStep, Sigma1};
 use paseo_core::codec::{SecureChannelOpcode, StatusReport};
@@ -24,14 +28,6 @@ use rand_chacha::rand_core::SeedableRng;
 mod case_fabric;
 
 use case_fabric::{DEVICE, fabric as fixture, policy, session_id as id};
-
-#[derive(Arbitrary, Debug)]
-enum Action {
-    /// Deliver the honest initiator's pending message, with byte `at % len` xor `mask` if given.
-    Honest { flip: Option<(u16, u8)> },
-    /// Deliver arbitrary bytes under an arbitrary opcode.
-    Raw { opcode: u8, payload: Vec<u8> },
-}
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -63,18 +59,8 @@ fuzz_target!(|input: Input| {
     let mut resumed_sigma1_ok = false;
 
     for action in input.actions.into_iter().take(8) {
-        let (opcode, payload) = match action {
-            Action::Honest { flip } => {
-                let Some((opcode, mut payload)) = pending.take() else {
-                    continue;
-                };
-                if let Some((at, mask)) = flip.filter(|_| !payload.is_empty()) {
-                    let i = usize::from(at) % payload.len();
-                    payload[i] ^= mask;
-                }
-                (opcode, payload)
-            }
-            Action::Raw { opcode, payload } => (opcode, payload),
+        let Some((opcode, payload)) = action.message(|| pending.take()) else {
+            continue;
         };
         match state.handle(&mut rng, opcode, &payload, devices, find, &policy()) {
             Ok(CaseStep::Send {

@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = scenario.run_options();
         }
         Err(error) => {
-            assert!(!error.diagnostics.is_empty(), "an error without a diagnostic");
+            assert!(
+                !error.diagnostics.is_empty(),
+                "an error without a diagnostic"
+            );
             let rendered = error.render();
             assert!(!rendered.is_empty());
         }

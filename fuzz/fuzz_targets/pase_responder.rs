@@ -12,7 +12,11 @@
 use std::num::NonZeroU16;
 use std::sync::OnceLock;
 
+#[path = "common/handshake_action.rs"]
+mod handshake_action;
+
 use arbitrary::Arbitrary;
+use handshake_action::Action;
 use libfuzzer_sys::fuzz_target;
 use paseo_core::codec::{SecureChannelOpcode, StatusReport};
 use paseo_core::pase::{
@@ -37,14 +41,6 @@ fn responder() -> &'static PaseResponder {
 }
 
 #[derive(Arbitrary, Debug)]
-enum Action {
-    /// Deliver the honest initiator's pending message, with byte `at % len` xor `mask` if given.
-    Honest { flip: Option<(u16, u8)> },
-    /// Deliver arbitrary bytes under an arbitrary opcode.
-    Raw { opcode: u8, payload: Vec<u8> },
-}
-
-#[derive(Arbitrary, Debug)]
 struct Input {
     seed: u64,
     actions: Vec<Action>,
@@ -66,19 +62,8 @@ fuzz_target!(|input: Input| {
     let mut honest_pake3: Option<Vec<u8>> = None;
 
     for action in input.actions.into_iter().take(8) {
-        let (opcode, payload) = match action {
-            Action::Honest { flip } => {
-                let Some((opcode, mut payload)) = pending.take() else {
-                    continue;
-                };
-                // No let-chains: the workspace promises Rust 1.85.
-                if let Some((at, mask)) = flip.filter(|_| !payload.is_empty()) {
-                    let i = usize::from(at) % payload.len();
-                    payload[i] ^= mask;
-                }
-                (opcode, payload)
-            }
-            Action::Raw { opcode, payload } => (opcode, payload),
+        let Some((opcode, payload)) = action.message(|| pending.take()) else {
+            continue;
         };
         match state.handle(&mut rng, opcode, &payload) {
             Ok(ResponderStep::Send { opcode, payload }) => {
