@@ -32,7 +32,7 @@ fn every_generated_scenario_parses_back_and_runs_identically_from_its_file() {
 #[test]
 fn exploring_gives_the_same_results_for_any_number_of_jobs() {
     let summary = |jobs| {
-        explore::explore(0..12, jobs, 20, &|| {})
+        explore::explore(0..12, jobs, 20, &|_| {})
             .into_iter()
             .map(|(seed, r)| match r {
                 SeedResult::Failed(f) => format!("{seed} {} {}", f.class, f.yaml),
