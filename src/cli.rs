@@ -243,6 +243,7 @@ pub fn main() -> u8 {
                 EXIT_PASS
             }
             Err(err) => {
+                eprintln!("paseo decode: {err}");
                 if json {
                     print_error_json(
                         json!({}),
@@ -250,8 +251,6 @@ pub fn main() -> u8 {
                         EXIT_BAD_SCENARIO,
                         &err.to_string(),
                     );
-                } else {
-                    eprintln!("paseo decode: {err}");
                 }
                 EXIT_BAD_SCENARIO
             }
@@ -260,14 +259,15 @@ pub fn main() -> u8 {
 }
 
 /// A command line clap rejects: help and version exit 0, anything else is a usage error
-/// (exit 64), one JSON object on stdout when `--json` asked for JSON on stdout (`run`,
-/// `replay`, `decode`).
+/// (exit 64) on stderr, and also one JSON object on stdout when `--json` asked for JSON on
+/// stdout (`run`, `replay`, `decode`).
 fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = e.print();
         return EXIT_PASS;
     }
+    let _ = e.print();
     if wants_json_on_stdout(args) {
         print_error_json(
             json!({}),
@@ -275,8 +275,6 @@ fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
             EXIT_USAGE,
             e.to_string().trim_end(),
         );
-    } else {
-        let _ = e.print();
     }
     EXIT_USAGE
 }
@@ -339,6 +337,7 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
     let scenario = match scenario::load(file) {
         Ok(s) => s,
         Err(e) => {
+            eprint!("{}", e.render());
             if *json {
                 let mut fields = error_fields(file, None, seed);
                 fields["diagnostics"] = e
@@ -357,8 +356,6 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
                     EXIT_BAD_SCENARIO,
                     &e.render(),
                 );
-            } else {
-                eprint!("{}", e.render());
             }
             return EXIT_BAD_SCENARIO;
         }
@@ -373,6 +370,7 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
         &outputs.html,
     ];
     if let Some(why) = named.into_iter().flatten().find_map(|p| unwritable(p)) {
+        eprintln!("paseo: {why}");
         if *json {
             print_error_json(
                 error_fields(file, Some(&scenario), Some(seed)),
@@ -380,8 +378,6 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
                 EXIT_CANNOT_WRITE,
                 &why,
             );
-        } else {
-            eprintln!("paseo: {why}");
         }
         return EXIT_CANNOT_WRITE;
     }
@@ -389,6 +385,7 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
         let missing = crate::conform::preflight(&[crate::conform::Stack::Matterjs]);
         if !missing.is_empty() {
             let why = missing_text(&missing);
+            eprintln!("paseo: cannot run {}: {why}", file.display());
             if *json {
                 let mut fields = error_fields(file, Some(&scenario), Some(seed));
                 fields["install"] = missing.iter().map(|m| m.install.clone()).collect();
@@ -398,8 +395,6 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
                     EXIT_NOT_JUDGED,
                     &why,
                 );
-            } else {
-                eprintln!("paseo: cannot run {}: {why}", file.display());
             }
             return EXIT_NOT_JUDGED;
         }
@@ -442,6 +437,9 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
     } else {
         run.verdict.exit_code()
     };
+    if let Some(why) = &failed_write {
+        eprintln!("paseo: {why}");
+    }
     if *json {
         let mut value = report::json(&scenario, &run);
         if let Some(why) = &failed_write {
@@ -449,8 +447,6 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
             value["error"] = json!(why);
         }
         println!("{value}");
-    } else if let Some(why) = &failed_write {
-        eprintln!("paseo: {why}");
     }
     code
 }
