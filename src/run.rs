@@ -258,3 +258,32 @@ pub(crate) fn verdict(report: &RunReport, steps: &[StepResult]) -> Verdict {
         Verdict::Expectation(failures)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_verdict_has_its_own_code_and_an_unjudged_run_is_no_pass() {
+        let codes = [
+            Verdict::Pass.exit_code(),
+            Verdict::Invariant(vec![]).exit_code(),
+            Verdict::Expectation(vec![]).exit_code(),
+            Verdict::Internal(String::new()).exit_code(),
+            Verdict::Skipped(vec!["case".into()]).exit_code(),
+        ];
+        assert_eq!(
+            codes,
+            [
+                EXIT_PASS,
+                EXIT_INVARIANT,
+                EXIT_EXPECTATION,
+                EXIT_INTERNAL,
+                EXIT_NOT_JUDGED
+            ]
+        );
+        assert!(!Verdict::Skipped(vec![]).is_failure());
+        assert!(!Verdict::Pass.is_failure());
+        assert!(Verdict::Internal(String::new()).is_failure());
+    }
+}

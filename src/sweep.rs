@@ -252,4 +252,32 @@ mod tests {
         assert!(parse_seeds("a..b").is_err());
         assert!(parse_seeds("12").is_err());
     }
+
+    #[test]
+    fn the_worst_run_decides_the_exit_code() {
+        let result = |verdict| SweepResult {
+            scenario: 0,
+            seed: 0,
+            verdict,
+        };
+        let pass = result(Verdict::Pass);
+        let skip = result(Verdict::Skipped(vec!["case".into()]));
+        let expect = result(Verdict::Expectation(vec![]));
+        let invariant = result(Verdict::Invariant(vec![]));
+        let internal = result(Verdict::Internal(String::new()));
+        assert_eq!(exit_code(&[pass.clone()]), run::EXIT_PASS);
+        assert_eq!(
+            exit_code(&[pass.clone(), skip.clone()]),
+            run::EXIT_NOT_JUDGED
+        );
+        assert_eq!(
+            exit_code(&[skip.clone(), expect.clone()]),
+            run::EXIT_EXPECTATION
+        );
+        assert_eq!(
+            exit_code(&[expect, invariant.clone(), skip]),
+            run::EXIT_INVARIANT
+        );
+        assert_eq!(exit_code(&[invariant, internal, pass]), run::EXIT_INTERNAL);
+    }
 }
