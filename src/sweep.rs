@@ -265,7 +265,7 @@ mod tests {
         let expect = result(Verdict::Expectation(vec![]));
         let invariant = result(Verdict::Invariant(vec![]));
         let internal = result(Verdict::Internal(String::new()));
-        assert_eq!(exit_code(&[pass.clone()]), run::EXIT_PASS);
+        assert_eq!(exit_code(std::slice::from_ref(&pass)), run::EXIT_PASS);
         assert_eq!(
             exit_code(&[pass.clone(), skip.clone()]),
             run::EXIT_NOT_JUDGED
