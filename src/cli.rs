@@ -1,28 +1,46 @@
-//! The command line: `run`, `replay`, `sweep`, `explore`, `check` and `decode`. Each subcommand prints
-//! what a person reads on stdout and returns the exit code (0 pass, 1 invariant violated,
-//! 2 expectation or liveness failed, 3 bad scenario file or input, 4 internal error).
+//! The command line: `run`, `replay`, `sweep`, `explore`, `check`, `conform` and `decode`. Each
+//! subcommand prints what a person reads on stdout and returns the exit code; [`EXIT_CODES`]
+//! is the table (README.md "Exit codes" and `paseo --help` show it).
 
-use std::io::IsTerminal as _;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use paseo_sim::trace::pcap::CapturePoint;
+use serde_json::{Value, json};
 
+use crate::progress::Progress;
 use crate::report::{self, Detail};
-use crate::run::{self, EXIT_BAD_SCENARIO, EXIT_INTERNAL, EXIT_PASS};
+use crate::run::{
+    self, EXIT_BAD_SCENARIO, EXIT_CANNOT_WRITE, EXIT_INTERNAL, EXIT_NOT_JUDGED, EXIT_PASS,
+    EXIT_USAGE,
+};
 use crate::scenario::{self, Scenario};
 use crate::shard::Shard;
 use crate::sweep::Coverage;
 use crate::sweep_results::{self, SweepFile};
-use crate::{decode, html, sweep};
+use crate::{decode, html, invocation, sweep};
+
+/// The exit codes, as `paseo --help` prints them (README.md has the same table).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0   pass: every run judged, and every run passed
+  1   an invariant (oracle) was violated
+  2   an expectation or liveness failed (conform: a failing cell)
+  3   bad input: a scenario file, a seed range, a shard, a results file, datagram hex
+  4   internal error: the simulator failed (a bug of paseo)
+  5   not judged: a run was skipped (needs a capability this build lacks) or a real peer
+      it needs is not installed
+  64  usage: the command line does not parse (unknown flag, missing argument, bad value)
+  73  cannot write an output file or directory (--trace, --pcap, --mermaid, --html,
+      --json FILE, --out); the message names the path
+A sweep or explore exits with the worst of its runs: 4, then 1, then 2, then 5.";
 
 /// Deterministic simulation and conformance harness for the Matter session layer.
 ///
-/// Exit codes: 0 pass, 1 invariant (oracle) violated, 2 expectation or liveness failed,
-/// 3 bad scenario file (or bad input to decode), 4 internal error. Every failure prints
-/// `seed=… scenario=…` and the command that replays it.
+/// Every failure prints `seed=… scenario=…` and the command that replays it.
 #[derive(Debug, Parser)]
-#[command(name = "paseo", version, about, long_about)]
+#[command(name = "paseo", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,6 +63,20 @@ pub struct Outputs {
     html: Option<PathBuf>,
 }
 
+/// How `run` and `replay` report a run.
+#[derive(Debug, clap::Args)]
+pub struct Report {
+    /// Print one JSON object (verdict, steps, violations, trace hash) instead of text; errors
+    /// too are one JSON object (`verdict`, `exit_code`, `error`).
+    #[arg(long)]
+    json: bool,
+    /// Leave the trace out of the text output.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    outputs: Outputs,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario: prints the header (scenario, seed), the trace, each step's outcome and
@@ -55,14 +87,8 @@ enum Command {
         /// Seed (default: the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Print one JSON object (verdict, steps, violations, trace hash) instead of text.
-        #[arg(long)]
-        json: bool,
-        /// Leave the trace out of the text output.
-        #[arg(long, short)]
-        quiet: bool,
         #[command(flatten)]
-        outputs: Outputs,
+        report: Report,
     },
     /// Replay one seed of a scenario with its full trace (the command failures print).
     Replay {
@@ -72,7 +98,7 @@ enum Command {
         #[arg(long)]
         seed: u64,
         #[command(flatten)]
-        outputs: Outputs,
+        report: Report,
     },
     /// Run scenarios over a range of seeds: a summary table and every failing seed with its
     /// replay command. The output is the same for any number of jobs. `--shard K/N` runs one
@@ -100,8 +126,12 @@ enum Command {
     },
     /// Generate adversarial scenarios (topology, handshakes, faults) from each seed, run them
     /// with every oracle and liveness, shrink each failure to a minimal scenario and write it
-    /// to OUT/explore-<seed>.yaml. The output is the same for any number of jobs.
+    /// to OUT/explore-<seed>.yaml; then say what was generated (steps of each kind). The output
+    /// is the same for any number of jobs. `--print SEED` prints one generated scenario.
     Explore {
+        /// Print the scenario generated from SEED (as explore runs it) and run nothing.
+        #[arg(long, value_name = "SEED", conflicts_with_all = ["seeds", "out", "jobs", "shrink_budget"])]
+        print: Option<u64>,
         /// Seeds `A..B` (B excluded) or `A..=B`.
         #[arg(long, default_value = "0..100")]
         seeds: String,
@@ -122,7 +152,8 @@ enum Command {
     },
     /// Run a conformance suite (scenarios whose device is `peer: any`) with each stack in the
     /// device role and write conformance.md and conformance.html: scenario × stack → pass,
-    /// fail or deviation (first differing event), with replay commands.
+    /// fail or deviation (first differing event), with replay commands. Every stack asked for
+    /// must be installed (exit 5 with the command that installs it, before anything runs).
     Conform {
         /// A directory of suite scenarios, or one file.
         suite: PathBuf,
@@ -162,19 +193,19 @@ enum SweepMerge {
 
 /// Runs the command line; returns the exit code.
 pub fn main() -> u8 {
-    match Cli::parse().command {
-        Command::Run {
-            file,
-            seed,
-            json,
-            quiet,
-            outputs,
-        } => run_one(&file, seed, json, quiet, &outputs),
-        Command::Replay {
-            file,
-            seed,
-            outputs,
-        } => run_one(&file, Some(seed), false, false, &outputs),
+    let args: Vec<OsString> = std::env::args_os().collect();
+    invocation::set(invocation::detect(
+        args.first().map(OsString::as_os_str),
+        &|name| std::env::var(name).ok(),
+        std::env::current_exe().ok().as_deref(),
+    ));
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e, &args),
+    };
+    match cli.command {
+        Command::Run { file, seed, report } => run_one(&file, seed, &report),
+        Command::Replay { file, seed, report } => run_one(&file, Some(seed), &report),
         Command::Sweep {
             merge: Some(SweepMerge::Merge { results, json }),
             ..
@@ -189,9 +220,13 @@ pub fn main() -> u8 {
         } => match path {
             Some(path) => sweep_cmd(&path, &seeds, jobs, shard.as_deref(), json.as_deref()),
             // clap requires the path when there is no subcommand.
-            None => EXIT_BAD_SCENARIO,
+            None => EXIT_USAGE,
         },
         Command::Explore {
+            print: Some(seed), ..
+        } => explore_print(seed),
+        Command::Explore {
+            print: None,
             seeds,
             out,
             jobs,
@@ -209,30 +244,164 @@ pub fn main() -> u8 {
             }
             Err(err) => {
                 eprintln!("paseo decode: {err}");
+                if json {
+                    print_error_json(
+                        json!({}),
+                        "ERROR (bad input)",
+                        EXIT_BAD_SCENARIO,
+                        &err.to_string(),
+                    );
+                }
                 EXIT_BAD_SCENARIO
             }
         },
     }
 }
 
-fn load_or_report(path: &Path) -> Result<Scenario, u8> {
-    scenario::load(path).map_err(|e| {
-        eprint!("{}", e.render());
-        EXIT_BAD_SCENARIO
+/// A command line clap rejects: help and version exit 0, anything else is a usage error
+/// (exit 64) on stderr, and also one JSON object on stdout when `--json` asked for JSON on
+/// stdout (`run`, `replay`, `decode`).
+fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return EXIT_PASS;
+    }
+    let _ = e.print();
+    if wants_json_on_stdout(args) {
+        print_error_json(
+            json!({}),
+            "ERROR (usage)",
+            EXIT_USAGE,
+            e.to_string().trim_end(),
+        );
+    }
+    EXIT_USAGE
+}
+
+/// Whether the arguments ask for JSON on stdout: `--json` to `run`, `replay` or `decode`
+/// (`sweep --json FILE` writes a file).
+fn wants_json_on_stdout(args: &[OsString]) -> bool {
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let sub = words.iter().find(|w| !w.starts_with('-'));
+    matches!(sub, Some(&("run" | "replay" | "decode"))) && words.contains(&"--json")
+}
+
+/// Prints one JSON object for an error: `fields` with `verdict`, `exit_code` and `error`.
+fn print_error_json(mut fields: Value, verdict: &str, code: u8, error: &str) {
+    if let Some(map) = fields.as_object_mut() {
+        map.insert("verdict".into(), json!(verdict));
+        map.insert("exit_code".into(), json!(code));
+        map.insert("error".into(), json!(error));
+    }
+    println!("{fields}");
+}
+
+/// Why `path`, an output the user named, cannot be written, found before anything runs:
+/// it is a directory, or its directory does not exist.
+fn unwritable(path: &Path) -> Option<String> {
+    if path.is_dir() {
+        return Some(format!(
+            "cannot write {}: it is a directory",
+            path.display()
+        ));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    (!parent.is_dir()).then(|| {
+        format!(
+            "cannot write {}: the directory {} does not exist",
+            path.display(),
+            parent.display()
+        )
     })
 }
 
-fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Outputs) -> u8 {
-    let scenario = match load_or_report(file) {
+/// The scenario's JSON fields for an error before the run (`file`, `scenario`, `seed`).
+fn error_fields(file: &Path, scenario: Option<&Scenario>, seed: Option<u64>) -> Value {
+    json!({
+        "scenario": scenario.map(|s| s.name.clone()),
+        "file": file.display().to_string(),
+        "seed": seed.or(scenario.map(|s| s.seed)),
+    })
+}
+
+fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
+    let Report {
+        json,
+        quiet,
+        outputs,
+    } = report;
+    let scenario = match scenario::load(file) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(e) => {
+            eprint!("{}", e.render());
+            if *json {
+                let mut fields = error_fields(file, None, seed);
+                fields["diagnostics"] = e
+                    .diagnostics
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "file": d.file, "line": d.line, "column": d.column,
+                            "message": d.message, "help": d.help,
+                        })
+                    })
+                    .collect();
+                print_error_json(
+                    fields,
+                    "ERROR (bad scenario file)",
+                    EXIT_BAD_SCENARIO,
+                    &e.render(),
+                );
+            }
+            return EXIT_BAD_SCENARIO;
+        }
     };
     let seed = seed.unwrap_or(scenario.seed);
+    // What would stop the run from being judged or its outputs from being written is said
+    // before it runs.
+    let named = [
+        &outputs.trace,
+        &outputs.pcap,
+        &outputs.mermaid,
+        &outputs.html,
+    ];
+    if let Some(why) = named.into_iter().flatten().find_map(|p| unwritable(p)) {
+        eprintln!("paseo: {why}");
+        if *json {
+            print_error_json(
+                error_fields(file, Some(&scenario), Some(seed)),
+                "ERROR (cannot write)",
+                EXIT_CANNOT_WRITE,
+                &why,
+            );
+        }
+        return EXIT_CANNOT_WRITE;
+    }
+    if scenario.runs_real_peer() {
+        let missing = crate::conform::preflight(&[crate::conform::Stack::Matterjs]);
+        if !missing.is_empty() {
+            let why = missing_text(&missing);
+            eprintln!("paseo: cannot run {}: {why}", file.display());
+            if *json {
+                let mut fields = error_fields(file, Some(&scenario), Some(seed));
+                fields["install"] = missing.iter().map(|m| m.install.clone()).collect();
+                print_error_json(
+                    fields,
+                    "NOT JUDGED (peer not installed)",
+                    EXIT_NOT_JUDGED,
+                    &why,
+                );
+            }
+            return EXIT_NOT_JUDGED;
+        }
+    }
     let run = run::run(&scenario, seed);
-    if json {
-        println!("{}", report::json(&scenario, &run));
-    } else {
-        let detail = if quiet {
+    if !*json {
+        let detail = if *quiet {
             Detail::Summary
         } else {
             Detail::Trace
@@ -245,28 +414,58 @@ fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Ou
         // A failure against a real peer is read with the peer's own account of it.
         eprintln!("\n-- matter.js log\n{log}");
     }
+    let mut writes: Vec<(&Option<PathBuf>, Vec<u8>)> = Vec::new();
     if let Some(report) = &run.report {
-        let writes = [
-            (&outputs.trace, report.trace.json_lines().into_bytes()),
-            (&outputs.pcap, report.trace.pcap(CapturePoint::Sent)),
-            (&outputs.mermaid, report.trace.mermaid().into_bytes()),
-        ];
-        for (path, bytes) in writes {
-            if let Some(path) = path
-                && let Err(e) = std::fs::write(path, bytes)
-            {
-                eprintln!("paseo: cannot write {}: {e}", path.display());
-                return EXIT_INTERNAL;
-            }
+        writes.push((&outputs.trace, report.trace.json_lines().into_bytes()));
+        writes.push((&outputs.pcap, report.trace.pcap(CapturePoint::Sent)));
+        writes.push((&outputs.mermaid, report.trace.mermaid().into_bytes()));
+    }
+    if outputs.html.is_some() {
+        writes.push((&outputs.html, html::render(&scenario, &run).into_bytes()));
+    }
+    let mut failed_write = None;
+    for (path, bytes) in writes {
+        if let Some(path) = path
+            && let Err(e) = std::fs::write(path, bytes)
+        {
+            failed_write = Some(format!("cannot write {}: {e}", path.display()));
+            break;
         }
     }
-    if let Some(path) = &outputs.html
-        && let Err(e) = std::fs::write(path, html::render(&scenario, &run))
-    {
-        eprintln!("paseo: cannot write {}: {e}", path.display());
-        return EXIT_INTERNAL;
+    let code = if failed_write.is_some() {
+        EXIT_CANNOT_WRITE
+    } else {
+        run.verdict.exit_code()
+    };
+    if let Some(why) = &failed_write {
+        eprintln!("paseo: {why}");
     }
-    run.verdict.exit_code()
+    if *json {
+        let mut value = report::json(&scenario, &run);
+        if let Some(why) = &failed_write {
+            value["exit_code"] = json!(code);
+            value["error"] = json!(why);
+        }
+        println!("{value}");
+    }
+    code
+}
+
+/// What is missing, one line each with its install command.
+fn missing_text(missing: &[crate::conform::Missing]) -> String {
+    let lines: Vec<String> = missing.iter().map(ToString::to_string).collect();
+    if let [one] = lines.as_slice() {
+        one.clone()
+    } else {
+        format!("\n  {}", lines.join("\n  "))
+    }
+}
+
+fn load_or_report(path: &Path) -> Result<Scenario, u8> {
+    scenario::load(path).map_err(|e| {
+        eprint!("{}", e.render());
+        EXIT_BAD_SCENARIO
+    })
 }
 
 fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, u8> {
@@ -339,6 +538,10 @@ fn sweep_cmd(
             return EXIT_BAD_SCENARIO;
         }
     };
+    if let Some(why) = json.and_then(unwritable) {
+        eprintln!("paseo sweep: {why}");
+        return EXIT_CANNOT_WRITE;
+    }
     let coverage = Coverage { seeds, shard };
     let seeds_run = coverage.seeds_run();
     let files = match scenario_files(path) {
@@ -364,19 +567,12 @@ fn sweep_cmd(
         return EXIT_BAD_SCENARIO;
     }
     let runs = scenarios.len() as u64 * seeds_run.len() as u64;
-    let show = std::io::stderr().is_terminal() && std::env::var("CI").map_or(true, |v| v != "true");
-    let bar = if show {
-        indicatif::ProgressBar::new(runs)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs {elapsed} (eta {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let progress = Progress::new(runs, "runs");
     let started = std::time::Instant::now();
-    let results = sweep::sweep_seeds(&scenarios, &seeds_run, jobs, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let results = sweep::sweep_seeds(&scenarios, &seeds_run, jobs, &|v| {
+        progress.tick(v.is_failure())
+    });
+    progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let file = SweepFile::new(&scenarios, &coverage, &results);
     print!("{}", file.summary());
@@ -384,7 +580,7 @@ fn sweep_cmd(
         && let Err(e) = std::fs::write(out, file.to_json())
     {
         eprintln!("paseo sweep: cannot write {}: {e}", out.display());
-        return EXIT_INTERNAL;
+        return EXIT_CANNOT_WRITE;
     }
     // Wall-clock facts go to stderr: stdout stays identical for any number of jobs.
     eprintln!(
@@ -395,6 +591,10 @@ fn sweep_cmd(
 }
 
 fn merge_cmd(paths: &[PathBuf], json: Option<&Path>) -> u8 {
+    if let Some(why) = json.and_then(unwritable) {
+        eprintln!("paseo sweep merge: {why}");
+        return EXIT_CANNOT_WRITE;
+    }
     let merged = match sweep_results::merge_files(paths) {
         Ok(m) => m,
         Err(e) => {
@@ -407,13 +607,32 @@ fn merge_cmd(paths: &[PathBuf], json: Option<&Path>) -> u8 {
         && let Err(e) = std::fs::write(out, merged.to_json())
     {
         eprintln!("paseo sweep merge: cannot write {}: {e}", out.display());
-        return EXIT_INTERNAL;
+        return EXIT_CANNOT_WRITE;
     }
     merged.exit_code
 }
 
 fn conform_cmd(suite: &Path, peers: &[crate::conform::Stack], out: Option<&Path>) -> u8 {
     use crate::conform::{self, Status, table};
+    // Every stack asked for is there before anything runs: one error, not a table of fails.
+    let missing = conform::preflight(peers);
+    if !missing.is_empty() {
+        eprintln!(
+            "paseo conform: not run, a stack is not installed: {}",
+            missing_text(&missing)
+        );
+        return EXIT_NOT_JUDGED;
+    }
+    if let Some(dir) = out
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        eprintln!(
+            "paseo conform: cannot write to {}: not a directory",
+            dir.display()
+        );
+        return EXIT_CANNOT_WRITE;
+    }
     let rows = match conform::conform(suite, peers) {
         Ok(rows) => rows,
         Err(e) => {
@@ -432,7 +651,7 @@ fn conform_cmd(suite: &Path, peers: &[crate::conform::Stack], out: Option<&Path>
                 .and_then(|()| std::fs::write(dir.join("conformance.html"), html));
             if let Err(e) = written {
                 eprintln!("paseo conform: cannot write to {}: {e}", dir.display());
-                return EXIT_INTERNAL;
+                return EXIT_CANNOT_WRITE;
             }
             print!("{md}");
         }
@@ -449,6 +668,27 @@ fn conform_cmd(suite: &Path, peers: &[crate::conform::Stack], out: Option<&Path>
     }
 }
 
+/// `paseo explore --print SEED`: the scenario explore generates from SEED, as it runs it.
+fn explore_print(seed: u64) -> u8 {
+    match crate::explore::generate(seed) {
+        Some(recipe) => {
+            print!(
+                "{}",
+                crate::explore::render::yaml(
+                    &recipe,
+                    seed,
+                    &crate::explore::render::Provenance::default()
+                )
+            );
+            EXIT_PASS
+        }
+        None => {
+            eprintln!("paseo explore: the generator drew no scenario from seed {seed}");
+            EXIT_INTERNAL
+        }
+    }
+}
+
 fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
     use crate::explore::{self, SeedResult};
     let seeds = match sweep::parse_seeds(seeds) {
@@ -458,16 +698,20 @@ fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
             return EXIT_BAD_SCENARIO;
         }
     };
+    if out.exists() && !out.is_dir() {
+        eprintln!(
+            "paseo explore: cannot write to {}: not a directory",
+            out.display()
+        );
+        return EXIT_CANNOT_WRITE;
+    }
     let count = seeds.end - seeds.start;
-    let show = std::io::stderr().is_terminal() && std::env::var("CI").map_or(true, |v| v != "true");
-    let bar = if show {
-        indicatif::ProgressBar::new(count)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let progress = Progress::new(count, "seeds");
     let started = std::time::Instant::now();
-    let results = explore::explore(seeds.clone(), jobs, budget, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let results = explore::explore(seeds.clone(), jobs, budget, &|r| {
+        progress.tick(matches!(r, SeedResult::Failed(_) | SeedResult::NoRecipe))
+    });
+    progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let findings: Vec<&explore::Finding> = results
         .iter()
@@ -476,6 +720,10 @@ fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
             _ => None,
         })
         .collect();
+    let no_recipe = results
+        .iter()
+        .filter(|(_, r)| matches!(r, SeedResult::NoRecipe))
+        .count();
     println!(
         "explore: seeds {}..{}: {} run, {} failing",
         seeds.start,
@@ -483,12 +731,34 @@ fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
         results.len(),
         findings.len()
     );
+    // What was generated: the same recipes the runs drew (a recipe is a pure function of
+    // its seed), so the counts are the same for any number of jobs.
+    let recipes: Vec<explore::recipe::Recipe> = results
+        .iter()
+        .filter_map(|(seed, _)| explore::generate(*seed))
+        .collect();
+    let counts = explore::step_counts(&recipes);
+    let steps: usize = counts.iter().map(|(_, n)| n).sum();
+    let devices: u64 = recipes.iter().map(|r| u64::from(r.devices)).sum();
+    println!(
+        "generated: {} scenario(s), {devices} device(s), {steps} step(s): {}",
+        recipes.len(),
+        counts
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let mut code = EXIT_PASS;
+    if no_recipe > 0 {
+        println!("{no_recipe} seed(s) drew no scenario (a generator bug)");
+        code = EXIT_INTERNAL;
+    }
     if !findings.is_empty()
         && let Err(e) = std::fs::create_dir_all(out)
     {
         eprintln!("paseo explore: cannot create {}: {e}", out.display());
-        return EXIT_INTERNAL;
+        return EXIT_CANNOT_WRITE;
     }
     for f in &findings {
         let path = out.join(format!("explore-{}.yaml", f.seed));
@@ -503,12 +773,17 @@ fn explore_cmd(seeds: &str, out: &Path, jobs: usize, budget: u32) -> u8 {
         for why in f.reasons.iter().take(3) {
             println!("  {why}");
         }
-        if let Err(e) = std::fs::write(&path, &f.yaml) {
-            eprintln!("paseo explore: cannot write {}: {e}", path.display());
-            return EXIT_INTERNAL;
+        let shown = path.display().to_string();
+        if let Err(e) = std::fs::write(&path, f.file_text(&shown)) {
+            eprintln!("paseo explore: cannot write {shown}: {e}");
+            return EXIT_CANNOT_WRITE;
         }
-        println!("  wrote {}", path.display());
-        println!("  reproduce: cargo run --release -- run {}", path.display());
+        println!("  wrote {shown}");
+        println!(
+            "  reproduce: {} run {}",
+            invocation::command(),
+            invocation::shell_word(&shown)
+        );
         // As `sweep`: internal error first, then invariant, then expectation.
         let rank = |c: u8| match c {
             EXIT_INTERNAL => 3,

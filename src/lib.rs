@@ -7,6 +7,8 @@ pub mod decode;
 pub mod explore;
 pub mod html;
 pub mod interop_run;
+pub mod invocation;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod scenario;

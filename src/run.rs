@@ -1,5 +1,6 @@
 //! Running a scenario at one seed and judging the run: oracles (exit 1), step outcomes and
-//! liveness (exit 2), internal errors (exit 4).
+//! liveness (exit 2), internal errors (exit 4), runs that could not be judged (exit 5). The
+//! exit codes of the command line are all here; README.md ("Exit codes") is their table.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -7,7 +8,7 @@ use paseo_sim::{EndReason, OracleKind, Outcome, RunReport};
 
 use crate::scenario::{Expected, Scenario, StepCheck};
 
-/// Exit code: the run passed (or was skipped).
+/// Exit code: the run passed.
 pub const EXIT_PASS: u8 = 0;
 /// Exit code: an invariant (oracle) was violated.
 pub const EXIT_INVARIANT: u8 = 1;
@@ -17,6 +18,15 @@ pub const EXIT_EXPECTATION: u8 = 2;
 pub const EXIT_BAD_SCENARIO: u8 = 3;
 /// Exit code: the simulator failed.
 pub const EXIT_INTERNAL: u8 = 4;
+/// Exit code: a run could not be judged: it was skipped (the build lacks a capability the
+/// scenario requires) or the real peer it needs is not installed.
+pub const EXIT_NOT_JUDGED: u8 = 5;
+/// Exit code: the command line does not parse (unknown subcommand or flag, missing argument,
+/// a value of the wrong type); sysexits' EX_USAGE. Clap's own default, 2, is taken.
+pub const EXIT_USAGE: u8 = 64;
+/// Exit code: an output file or directory the user named cannot be written; sysexits'
+/// EX_CANTCREAT.
+pub const EXIT_CANNOT_WRITE: u8 = 73;
 
 /// How one run went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,11 +47,21 @@ impl Verdict {
     /// The process exit code for this verdict.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Verdict::Pass | Verdict::Skipped(_) => EXIT_PASS,
+            Verdict::Pass => EXIT_PASS,
+            Verdict::Skipped(_) => EXIT_NOT_JUDGED,
             Verdict::Invariant(_) => EXIT_INVARIANT,
             Verdict::Expectation(_) => EXIT_EXPECTATION,
             Verdict::Internal(_) => EXIT_INTERNAL,
         }
+    }
+
+    /// Whether the run failed (an oracle, an expectation or the simulator): neither passed
+    /// nor left unjudged.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Invariant(_) | Verdict::Expectation(_) | Verdict::Internal(_)
+        )
     }
 
     /// One word.
@@ -236,5 +256,34 @@ pub(crate) fn verdict(report: &RunReport, steps: &[StepResult]) -> Verdict {
         Verdict::Pass
     } else {
         Verdict::Expectation(failures)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_verdict_has_its_own_code_and_an_unjudged_run_is_no_pass() {
+        let codes = [
+            Verdict::Pass.exit_code(),
+            Verdict::Invariant(vec![]).exit_code(),
+            Verdict::Expectation(vec![]).exit_code(),
+            Verdict::Internal(String::new()).exit_code(),
+            Verdict::Skipped(vec!["case".into()]).exit_code(),
+        ];
+        assert_eq!(
+            codes,
+            [
+                EXIT_PASS,
+                EXIT_INVARIANT,
+                EXIT_EXPECTATION,
+                EXIT_INTERNAL,
+                EXIT_NOT_JUDGED
+            ]
+        );
+        assert!(!Verdict::Skipped(vec![]).is_failure());
+        assert!(!Verdict::Pass.is_failure());
+        assert!(Verdict::Internal(String::new()).is_failure());
     }
 }

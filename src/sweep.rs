@@ -69,16 +69,17 @@ pub fn sweep(
     tick: &(dyn Fn() + Sync),
 ) -> Vec<SweepResult> {
     let seeds: Vec<u64> = seeds.collect();
-    sweep_seeds(scenarios, &seeds, jobs, tick)
+    sweep_seeds(scenarios, &seeds, jobs, &|_| tick())
 }
 
 /// Runs every scenario at each of `seeds` (ascending) on `jobs` threads, results in
-/// (scenario, seed) order; `tick` is called after each run.
+/// (scenario, seed) order; `tick` is called after each run with its verdict (the progress
+/// bar counts failures with it).
 pub fn sweep_seeds(
     scenarios: &[Scenario],
     seeds: &[u64],
     jobs: usize,
-    tick: &(dyn Fn() + Sync),
+    tick: &(dyn Fn(&Verdict) + Sync),
 ) -> Vec<SweepResult> {
     let work: Vec<(usize, u64)> = (0..scenarios.len())
         .flat_map(|s| seeds.iter().map(move |seed| (s, *seed)))
@@ -97,7 +98,7 @@ pub fn sweep_seeds(
                             .map_or(Verdict::Internal("no scenario".into()), |sc| {
                                 run::run(sc, *seed).verdict
                             });
-                        tick();
+                        tick(&verdict);
                         mine.push((
                             i,
                             SweepResult {
@@ -138,18 +139,18 @@ pub fn sweep_seeds(
 }
 
 /// The exit code of a sweep: 4 if a run hit an internal error, else 1 if an invariant broke,
-/// else 2 if an expectation failed, else 0.
+/// else 2 if an expectation failed, else 5 if a run could not be judged (skipped), else 0.
 pub fn exit_code(results: &[SweepResult]) -> u8 {
     let has = |code: u8| results.iter().any(|r| r.verdict.exit_code() == code);
-    if has(run::EXIT_INTERNAL) {
-        run::EXIT_INTERNAL
-    } else if has(run::EXIT_INVARIANT) {
-        run::EXIT_INVARIANT
-    } else if has(run::EXIT_EXPECTATION) {
-        run::EXIT_EXPECTATION
-    } else {
-        run::EXIT_PASS
-    }
+    [
+        run::EXIT_INTERNAL,
+        run::EXIT_INVARIANT,
+        run::EXIT_EXPECTATION,
+        run::EXIT_NOT_JUDGED,
+    ]
+    .into_iter()
+    .find(|code| has(*code))
+    .unwrap_or(run::EXIT_PASS)
 }
 
 /// Summary table and every failing seed with its replay command.
@@ -218,10 +219,7 @@ pub fn summary_of(
         "{:<width$}  {:>6} {:>6} {:>6} {:>9} {:>9} {:>6}",
         "total", totals[0], totals[1], totals[2], totals[3], totals[4], totals[5]
     );
-    let failing: Vec<&SweepResult> = results
-        .iter()
-        .filter(|r| r.verdict.exit_code() != run::EXIT_PASS)
-        .collect();
+    let failing: Vec<&SweepResult> = results.iter().filter(|r| r.verdict.is_failure()).collect();
     if !failing.is_empty() {
         let _ = writeln!(out, "\nfailing seeds:");
         for r in failing {
@@ -253,5 +251,33 @@ mod tests {
         assert!(parse_seeds("7..7").is_err());
         assert!(parse_seeds("a..b").is_err());
         assert!(parse_seeds("12").is_err());
+    }
+
+    #[test]
+    fn the_worst_run_decides_the_exit_code() {
+        let result = |verdict| SweepResult {
+            scenario: 0,
+            seed: 0,
+            verdict,
+        };
+        let pass = result(Verdict::Pass);
+        let skip = result(Verdict::Skipped(vec!["case".into()]));
+        let expect = result(Verdict::Expectation(vec![]));
+        let invariant = result(Verdict::Invariant(vec![]));
+        let internal = result(Verdict::Internal(String::new()));
+        assert_eq!(exit_code(std::slice::from_ref(&pass)), run::EXIT_PASS);
+        assert_eq!(
+            exit_code(&[pass.clone(), skip.clone()]),
+            run::EXIT_NOT_JUDGED
+        );
+        assert_eq!(
+            exit_code(&[skip.clone(), expect.clone()]),
+            run::EXIT_EXPECTATION
+        );
+        assert_eq!(
+            exit_code(&[expect, invariant.clone(), skip]),
+            run::EXIT_INVARIANT
+        );
+        assert_eq!(exit_code(&[invariant, internal, pass]), run::EXIT_INTERNAL);
     }
 }

@@ -178,7 +178,7 @@ impl SweepFile {
             .iter()
             .map(|r| {
                 let (verdict, details) = verdict_fields(&r.verdict);
-                let failed = r.verdict.exit_code() != run::EXIT_PASS;
+                let failed = r.verdict.is_failure();
                 RunResult {
                     scenario: r.scenario,
                     seed: r.seed,

@@ -113,7 +113,16 @@ fn truncated_datagram_is_one_line_error_with_exit_3() {
         case["encoded"].as_str().expect("encoded hex"),
     ]);
     assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{output:?}");
-    assert!(output.stdout.is_empty(), "{output:?}");
+    // With --json, stdout is one JSON object even for an error; stderr says it to a person.
+    let error: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON object on stdout");
+    assert_eq!(error["exit_code"], EXIT_BAD_INPUT);
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("truncated source node id")),
+        "{error}"
+    );
     let line = stderr_line(&output);
     assert!(line.contains("truncated source node id"), "{line}");
 }

@@ -41,13 +41,20 @@ fn a_passing_scenario_exits_0_with_header_trace_and_verdict() {
 
 #[test]
 fn a_failed_expectation_exits_2_with_seed_scenario_and_replay_command() {
-    let o = paseo(&[
-        "run",
-        "--quiet",
-        "tests/fixtures/expect-fails.yaml",
-        "--seed",
-        "9",
-    ]);
+    // Started as `cargo run` starts it (the hint's prefix is in tests/cli_exit_codes.rs).
+    let o = Command::new(env!("CARGO_BIN_EXE_paseo"))
+        .args([
+            "run",
+            "--quiet",
+            "tests/fixtures/expect-fails.yaml",
+            "--seed",
+            "9",
+        ])
+        .env("CI", "true")
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "paseo")
+        .output()
+        .expect("the paseo binary runs");
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(
@@ -56,9 +63,8 @@ fn a_failed_expectation_exits_2_with_seed_scenario_and_replay_command() {
     );
     assert!(out.contains("ctrl holds no case session with dev"), "{out}");
     assert!(
-        out.contains(
-            "replay: cargo run --release -- replay tests/fixtures/expect-fails.yaml --seed 9"
-        ),
+        out.contains(" -- replay tests/fixtures/expect-fails.yaml --seed 9\n")
+            && out.contains("replay: cargo run --"),
         "{out}"
     );
 }

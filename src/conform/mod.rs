@@ -102,6 +102,98 @@ pub enum ConformError {
     NotSubstitutable(String),
 }
 
+/// Something a stack needs that is not installed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The stack that needs it.
+    pub stack: Stack,
+    /// What is missing.
+    pub what: String,
+    /// The one command that installs it.
+    pub install: String,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}; install it with `{}`",
+            self.stack.name(),
+            self.what,
+            self.install
+        )
+    }
+}
+
+/// The oldest Node.js the pinned matter.js runs on (its `engines`).
+pub const NODE_MIN: (u32, u32) = (20, 19);
+
+/// What `stacks` need that this machine does not have: for `matterjs`, Node.js on the PATH
+/// and the pinned packages in `sim/interop/matterjs/node_modules`. Empty when all is there.
+/// Nothing is started but `node --version`.
+pub fn preflight(stacks: &[Stack]) -> Vec<Missing> {
+    let dir = paseo_sim::interop::peer::MatterJsPeer::script_dir();
+    preflight_in(stacks, &dir, "node")
+}
+
+/// [`preflight`] with the matter.js directory and the Node.js command given.
+pub fn preflight_in(stacks: &[Stack], matterjs_dir: &Path, node: &str) -> Vec<Missing> {
+    let mut missing = Vec::new();
+    if !stacks.contains(&Stack::Matterjs) {
+        return missing;
+    }
+    let stack = Stack::Matterjs;
+    let node_install = "sudo apt-get install nodejs npm".to_owned();
+    match std::process::Command::new(node).arg("--version").output() {
+        Err(e) => missing.push(Missing {
+            stack,
+            what: format!("Node.js (`{node}`) cannot be started ({e})"),
+            install: node_install,
+        }),
+        Ok(out) => {
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            if !out.status.success() || !node_at_least(&version, NODE_MIN) {
+                missing.push(Missing {
+                    stack,
+                    what: format!(
+                        "Node.js >= {}.{} is needed, `{node} --version` says `{version}`",
+                        NODE_MIN.0, NODE_MIN.1
+                    ),
+                    install: node_install,
+                });
+            }
+        }
+    }
+    if !paseo_sim::interop::peer::MatterJsPeer::installed(matterjs_dir) {
+        let shown = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| matterjs_dir.strip_prefix(cwd).ok().map(Path::to_owned))
+            .unwrap_or_else(|| matterjs_dir.to_owned());
+        missing.push(Missing {
+            stack,
+            what: format!(
+                "the pinned matter.js packages are not installed in {}",
+                matterjs_dir.join("node_modules").display()
+            ),
+            install: format!(
+                "npm ci --prefix {}",
+                crate::invocation::shell_word(&shown.display().to_string())
+            ),
+        });
+    }
+    missing
+}
+
+/// Whether `version` (`v20.19.0`) is at least `min` (major, minor).
+fn node_at_least(version: &str, min: (u32, u32)) -> bool {
+    let mut parts = version.trim_start_matches('v').split('.');
+    let mut next = || parts.next().and_then(|p| p.parse::<u32>().ok());
+    match (next(), next()) {
+        (Some(major), Some(minor)) => (major, minor) >= min,
+        _ => false,
+    }
+}
+
 /// Runs every scenario of `suite` (a directory, or one file) with each of `stacks`.
 pub fn conform(suite: &Path, stacks: &[Stack]) -> Result<Vec<Row>, ConformError> {
     let files = scenario::files(suite).map_err(|e| ConformError::Read(suite.to_owned(), e))?;
@@ -128,8 +220,9 @@ pub fn conform(suite: &Path, stacks: &[Stack]) -> Result<Vec<Row>, ConformError>
                 Stack::Matterjs => (
                     load(&file, Some(PeerKind::Matterjs))?,
                     format!(
-                        "cargo run --release -- conform {} --peer matterjs",
-                        file.display()
+                        "{} conform {} --peer matterjs",
+                        crate::invocation::command(),
+                        crate::invocation::shell_word(&file.display().to_string())
                     ),
                 ),
             };
@@ -248,4 +341,46 @@ fn rx_decision(decision: &str) -> String {
         other => other,
     }
     .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_versions() {
+        assert!(node_at_least("v20.19.0", NODE_MIN));
+        assert!(node_at_least("v22.1.3", NODE_MIN));
+        assert!(!node_at_least("v20.18.9", NODE_MIN));
+        assert!(!node_at_least("v18.20.0", NODE_MIN));
+        assert!(!node_at_least("", NODE_MIN));
+    }
+
+    #[test]
+    fn preflight_names_what_is_missing_and_the_command_that_installs_it() {
+        let empty = std::env::temp_dir().join(format!("paseo-preflight-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).expect("temp dir");
+        assert_eq!(
+            preflight_in(&[Stack::Paseo], &empty, "no-such-node"),
+            vec![]
+        );
+        let missing = preflight_in(
+            &[Stack::Paseo, Stack::Matterjs],
+            &empty,
+            "paseo-no-such-node",
+        );
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        assert!(
+            missing[0]
+                .what
+                .starts_with("Node.js (`paseo-no-such-node`) cannot be started")
+        );
+        assert_eq!(missing[0].install, "sudo apt-get install nodejs npm");
+        assert!(missing[1].what.contains("node_modules"), "{:?}", missing[1]);
+        assert_eq!(
+            missing[1].install,
+            format!("npm ci --prefix {}", empty.display())
+        );
+        let _ = std::fs::remove_dir_all(&empty);
+    }
 }

@@ -142,6 +142,24 @@ pub fn generate(seed: u64) -> Option<Recipe> {
     tree(seed).map(|t| t.current())
 }
 
+/// How many steps of each kind `recipes` hold, in [`recipe::OP_KINDS`] order, kinds that
+/// never occur left out.
+pub fn step_counts<'a>(
+    recipes: impl IntoIterator<Item = &'a Recipe>,
+) -> Vec<(&'static str, usize)> {
+    let mut counts = [0usize; recipe::OP_KINDS.len()];
+    for op in recipes.into_iter().flat_map(|r| &r.ops) {
+        if let Some(i) = recipe::OP_KINDS.iter().position(|k| *k == op.kind()) {
+            counts[i] += 1;
+        }
+    }
+    recipe::OP_KINDS
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
 /// A failing seed, shrunk.
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -159,6 +177,49 @@ pub struct Finding {
     pub reasons: Vec<String>,
     /// The shrunk scenario file, with its comment header.
     pub yaml: String,
+}
+
+impl Finding {
+    /// The shrunk scenario file as written to `path`: its comment header says how to
+    /// reproduce it from there.
+    pub fn file_text(&self, path: &str) -> String {
+        let provenance = provenance(
+            self.seed,
+            &self.class,
+            self.original_steps,
+            self.shrunk.ops.len(),
+            self.shrink_runs,
+            path,
+        );
+        render::yaml(&self.shrunk, self.seed, &provenance)
+    }
+}
+
+/// The comment header of a shrunk scenario written to `path`.
+fn provenance(
+    seed: u64,
+    class: &FailureClass,
+    original_steps: usize,
+    shrunk_steps: usize,
+    runs: u32,
+    path: &str,
+) -> Provenance {
+    Provenance {
+        lines: vec![
+            format!(
+                "Found by `paseo explore --seeds {seed}..{}`: {class}.",
+                seed.saturating_add(1)
+            ),
+            format!(
+                "Shrunk from {original_steps} to {shrunk_steps} step(s) in {runs} run(s); reproduce with"
+            ),
+            format!(
+                "`{} run {}`.",
+                crate::invocation::command(),
+                crate::invocation::shell_word(path)
+            ),
+        ],
+    }
 }
 
 /// What exploring one seed gave.
@@ -200,20 +261,14 @@ pub fn explore_seed(seed: u64, budget: u32) -> (u64, SeedResult) {
             }
         }
     }
-    let provenance = Provenance {
-        lines: vec![
-            format!(
-                "Found by `paseo explore --seeds {seed}..{}`: {class}.",
-                seed + 1
-            ),
-            format!(
-                "Shrunk from {} to {} step(s) in {runs} run(s); reproduce with",
-                original.ops.len(),
-                best.ops.len()
-            ),
-            format!("`cargo run --release -- run scenarios/regressions/explore-{seed}.yaml`."),
-        ],
-    };
+    let provenance = provenance(
+        seed,
+        &class,
+        original.ops.len(),
+        best.ops.len(),
+        runs,
+        &format!("scenarios/regressions/explore-{seed}.yaml"),
+    );
     let yaml = render::yaml(&best, seed, &provenance);
     (
         seed,
@@ -229,12 +284,13 @@ pub fn explore_seed(seed: u64, budget: u32) -> (u64, SeedResult) {
     )
 }
 
-/// Explores every seed of `seeds` on `jobs` threads; results in seed order.
+/// Explores every seed of `seeds` on `jobs` threads; results in seed order. `tick` is called
+/// after each seed with its result (the progress bar counts failures with it).
 pub fn explore(
     seeds: Range<u64>,
     jobs: usize,
     budget: u32,
-    tick: &(dyn Fn() + Sync),
+    tick: &(dyn Fn(&SeedResult) + Sync),
 ) -> Vec<(u64, SeedResult)> {
     let all: Vec<u64> = seeds.collect();
     let jobs = jobs.max(1);
@@ -248,7 +304,7 @@ pub fn explore(
                         .step_by(jobs)
                         .map(|&seed| {
                             let r = explore_seed(seed, budget);
-                            tick();
+                            tick(&r.1);
                             r
                         })
                         .collect::<Vec<_>>()

@@ -139,6 +139,53 @@ pub enum Op {
     },
 }
 
+/// The kinds of step the generator draws, in the order `paseo explore` reports them.
+pub const OP_KINDS: [&str; 16] = [
+    "pair",
+    "commission",
+    "case",
+    "resume",
+    "exchange",
+    "close",
+    "parallel",
+    "crash",
+    "restart",
+    "partition",
+    "heal",
+    "loss",
+    "duplicate",
+    "reorder",
+    "sync",
+    "wait",
+];
+
+impl Op {
+    /// Its kind, one of [`OP_KINDS`]: the handshake's name for a handshake, `parallel` for a
+    /// step with a fault landing during it, the network knob for a network change.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::Wait(_) => "wait",
+            Op::Sync(_) => "sync",
+            Op::Heal => "heal",
+            Op::Loss(_) => "loss",
+            Op::Duplicate(_) => "duplicate",
+            Op::Reorder(_) => "reorder",
+            Op::Partition { .. } => "partition",
+            Op::Crash(_) => "crash",
+            Op::Restart(_) => "restart",
+            Op::Handshake { kind, .. } => match kind {
+                Handshake::Pair => "pair",
+                Handshake::Commission => "commission",
+                Handshake::Case => "case",
+                Handshake::Resume => "resume",
+            },
+            Op::Exchange { .. } => "exchange",
+            Op::Close { .. } => "close",
+            Op::During { .. } => "parallel",
+        }
+    }
+}
+
 /// A generated scenario before it is written as YAML.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recipe {

@@ -176,21 +176,27 @@ impl Scenario {
             .collect()
     }
 
-    /// The command that replays this scenario at `seed`.
+    /// The command that replays this scenario at `seed`: paseo as the user started it
+    /// ([`crate::invocation::command`]), the file as given.
     pub fn replay_command(&self, seed: u64) -> String {
+        let (paseo, file) = (
+            crate::invocation::command(),
+            crate::invocation::shell_word(&self.path),
+        );
         if self.runs_real_peer() {
             // Against a real peer the seed fixes our side only: `run` again.
-            return format!("cargo run --release -- run {} --seed {seed}", self.path);
+            return format!("{paseo} run {file} --seed {seed}");
         }
-        format!("cargo run --release -- replay {} --seed {seed}", self.path)
+        format!("{paseo} replay {file} --seed {seed}")
     }
 
     /// The simulation of this scenario at `seed`, every action scheduled.
     pub fn simulation(&self, seed: u64) -> Result<Simulation, SimError> {
         let config = SimConfig {
             replay: Some(format!(
-                "cargo run --release -- replay {} --seed {{seed}}",
-                self.path
+                "{} replay {} --seed {{seed}}",
+                crate::invocation::command(),
+                crate::invocation::shell_word(&self.path)
             )),
             ..SimConfig::named(&self.name)
         };
