@@ -1,10 +1,11 @@
-//! The scenario library (`scenarios/*.yaml`, and the shrunk findings of `paseo explore` in
-//! `scenarios/regressions/*.yaml`), one test per scenario file and check, so one failure does
+//! The scenario library (`scenarios/*.yaml`, the shrunk findings of `paseo explore` in
+//! `scenarios/regressions/*.yaml` and the README's examples in `scenarios/examples/*.yaml`),
+//! one test per scenario file and check, so one failure does
 //! not hide the next and each can be run alone:
 //!
 //! - `<file>::at_its_seed_matches_its_snapshot`: the file at its default seed passes and its
 //!   report (trace, steps, verdict) matches `snapshots/<name>.snap` (names are unique across
-//!   both directories). Scenarios that need a capability this build lacks (`requires: [case]`
+//!   the directories). Scenarios that need a capability this build lacks (`requires: [case]`
 //!   while CASE is not in the node) must parse and are reported skipped.
 //! - `<file>::is_deterministic`: the same seed gives the same trace, another seed another.
 //! - `<file>::keeps_oracles_and_expectations_over_N_seeds`: seeds `0..N` (50, fewer for the
@@ -13,7 +14,7 @@
 //! - `library::…`: checks over the whole library (size, unique names, CASE-gated scenarios).
 //!
 //! `<file>` is the file name without `.yaml`, dashes written as underscores (regressions under
-//! `regressions::`): `cargo test --test scenario_library pase_lossy` (or `pase-lossy`: a dash in
+//! `regressions::`, examples under `examples::`): `cargo test --test scenario_library pase_lossy` (or `pase-lossy`: a dash in
 //! the filter is read as an underscore) runs the three tests of `scenarios/pase-lossy.yaml`;
 //! `-- --list` lists them all. The harness is libtest-mimic (`harness = false` in Cargo.toml),
 //! so nextest runs and lists each test too.
@@ -44,44 +45,67 @@ const MIN_LIBRARY: usize = 16;
 /// At least this many scenarios say `requires: [case]`.
 const MIN_CASE_GATED: usize = 5;
 
-/// A scenario file: its test-name prefix and what loading it gave.
+/// A scenario file: its test-name prefix, its directory and what loading it gave.
 struct Entry {
     prefix: String,
-    path: PathBuf,
+    group: Group,
     loaded: Result<Scenario, String>,
 }
 
-/// `pase-lossy.yaml` -> `pase_lossy`; under `scenarios/regressions/`, `regressions::…`.
-fn prefix(path: &Path, regression: bool) -> String {
+/// Where a scenario file lives.
+#[derive(Clone, Copy, PartialEq)]
+enum Group {
+    /// `scenarios/*.yaml`.
+    Library,
+    /// `scenarios/regressions/`: the shrunk findings of `paseo explore`.
+    Regressions,
+    /// `scenarios/examples/`: the README's "Write your first scenario".
+    Examples,
+}
+
+impl Group {
+    fn dir(self) -> &'static str {
+        match self {
+            Group::Library => "",
+            Group::Regressions => "regressions",
+            Group::Examples => "examples",
+        }
+    }
+}
+
+/// `pase-lossy.yaml` -> `pase_lossy`; under `scenarios/regressions/`, `regressions::…`, under
+/// `scenarios/examples/`, `examples::…`.
+fn prefix(path: &Path, group: Group) -> String {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().replace(['-', '.'], "_"))
         .unwrap_or_default();
-    if regression {
-        format!("regressions::{stem}")
-    } else {
-        stem
+    match group {
+        Group::Library => stem,
+        _ => format!("{}::{stem}", group.dir()),
     }
 }
 
 fn entries() -> Result<Vec<Entry>, String> {
-    let mut paths: Vec<(PathBuf, bool)> = scenario::files(Path::new("scenarios"))
+    let mut paths: Vec<(PathBuf, Group)> = scenario::files(Path::new("scenarios"))
         .map_err(|e| format!("scenarios/ is not readable: {e}"))?
         .into_iter()
-        .map(|p| (p, false))
+        .map(|p| (p, Group::Library))
         .collect();
-    let regressions = Path::new("scenarios/regressions");
-    if regressions.is_dir() {
-        let found = scenario::files(regressions)
-            .map_err(|e| format!("scenarios/regressions/ is not readable: {e}"))?;
-        paths.extend(found.into_iter().map(|p| (p, true)));
+    for sub in [Group::Regressions, Group::Examples] {
+        let dir = Path::new("scenarios").join(sub.dir());
+        if dir.is_dir() {
+            let found = scenario::files(&dir)
+                .map_err(|e| format!("{} is not readable: {e}", dir.display()))?;
+            paths.extend(found.into_iter().map(|p| (p, sub)));
+        }
     }
     Ok(paths
         .into_iter()
-        .map(|(path, regression)| Entry {
-            prefix: prefix(&path, regression),
+        .map(|(path, group)| Entry {
+            prefix: prefix(&path, group),
+            group,
             loaded: scenario::load(&path).map_err(|e| e.render()),
-            path,
         })
         .collect())
 }
@@ -159,10 +183,7 @@ fn keeps_oracles_and_expectations(s: &Scenario, seeds: u64) -> Result<(), Failed
 
 /// Checks over the whole library.
 fn library_trials(entries: &[Entry]) -> Vec<Trial> {
-    let in_library = entries
-        .iter()
-        .filter(|e| !e.prefix.starts_with("regressions::"))
-        .count();
+    let in_library = entries.iter().filter(|e| e.group == Group::Library).count();
     let mut names: Vec<String> = entries
         .iter()
         .filter_map(|e| e.loaded.as_ref().ok().map(|s| s.name.clone()))
@@ -223,7 +244,7 @@ fn trials(entries: Vec<Entry>) -> Vec<Trial> {
         ));
         // Regressions are pinned to the seed that found them (some expect a failure only that
         // seed's losses cause); the sweep covers the library itself.
-        if entry.path.starts_with("scenarios/regressions") {
+        if entry.group == Group::Regressions {
             continue;
         }
         let seeds = HEAVY
