@@ -181,6 +181,47 @@ fn keeps_oracles_and_expectations(s: &Scenario, seeds: u64) -> Result<(), Failed
     })
 }
 
+/// The `yaml` code blocks of a Markdown text, each without the indentation of its fence.
+fn yaml_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        match open.take() {
+            None if trimmed == "```yaml" => open = Some((indent, String::new())),
+            None => {}
+            Some((_, block)) if trimmed == "```" => blocks.push(block),
+            Some((indent, mut block)) => {
+                block.push_str(line.get(indent..).unwrap_or("").trim_end());
+                block.push('\n');
+                open = Some((indent, block));
+            }
+        }
+    }
+    blocks
+}
+
+/// "Write your first scenario" in README.md shows `scenarios/examples/*.yaml` as they are, so
+/// what a newcomer copies is what this suite runs.
+fn readme_shows_the_example_files() -> Result<(), Failed> {
+    let readme = std::fs::read_to_string("README.md").map_err(|e| format!("README.md: {e}"))?;
+    let blocks = yaml_blocks(&readme);
+    let files = scenario::files(Path::new("scenarios/examples"))
+        .map_err(|e| format!("scenarios/examples/: {e}"))?;
+    check(files.len() >= 2, || {
+        format!("{} example files", files.len())
+    })?;
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        check(blocks.contains(&text), || {
+            format!("README.md has no yaml block equal to {}", file.display())
+        })?;
+    }
+    Ok(())
+}
+
 /// Checks over the whole library.
 fn library_trials(entries: &[Entry]) -> Vec<Trial> {
     let in_library = entries.iter().filter(|e| e.group == Group::Library).count();
@@ -207,6 +248,10 @@ fn library_trials(entries: &[Entry]) -> Vec<Trial> {
                 "two scenarios share a name (and a snapshot)".into()
             })
         }),
+        Trial::test(
+            "library::readme_shows_the_example_files",
+            readme_shows_the_example_files,
+        ),
         Trial::test("library::has_scenarios_that_need_case", move || {
             check(case_gated >= MIN_CASE_GATED, || {
                 format!("{case_gated} scenarios need CASE")
