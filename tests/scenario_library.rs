@@ -213,8 +213,8 @@ fn readme_shows_the_example_files() -> Result<(), Failed> {
         format!("{} example files", files.len())
     })?;
     for file in files {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         check(blocks.contains(&text), || {
             format!("README.md has no yaml block equal to {}", file.display())
         })?;
