@@ -26,11 +26,15 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
     let Some(config) = script_config(scenario, seed) else {
         return internal("the scenario has no real peer".into(), None);
     };
-    if !MatterJsPeer::installed(&MatterJsPeer::script_dir()) {
+    let dir = match MatterJsPeer::script_dir() {
+        Ok(dir) => dir,
+        Err(why) => return internal(why.to_string(), None),
+    };
+    if !MatterJsPeer::installed(&dir) {
         return internal(
             format!(
                 "matter.js is not installed: run `npm ci --no-audit --no-fund` in {}",
-                MatterJsPeer::script_dir().display()
+                dir.display()
             ),
             None,
         );

@@ -15,3 +15,8 @@ pub mod scenario;
 pub mod shard;
 pub mod sweep;
 pub mod sweep_results;
+
+/// The README's Rust example ("Use paseo from your own tests") runs as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

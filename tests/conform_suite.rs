@@ -13,14 +13,12 @@ fn stacks() -> Vec<Stack> {
         eprintln!("conform: matterjs column skipped (PASEO_SKIP_INTEROP=1)");
         vec![Stack::Paseo]
     } else {
-        // As the other interop tests: install the pinned packages once if they are missing.
-        let dir = paseo_sim::interop::peer::MatterJsPeer::script_dir();
-        if !paseo_sim::interop::peer::MatterJsPeer::installed(&dir) {
-            let status = std::process::Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir)
-                .status();
-            eprintln!("npm ci in {}: {status:?}", dir.display());
+        // As the other interop tests: install the pinned packages once if they are missing
+        // (under a lock shared with the other test binaries).
+        let installed = paseo_sim::interop::install::find_script_dir()
+            .and_then(|dir| paseo_sim::interop::install::ensure_node_modules(&dir));
+        if let Err(why) = installed {
+            panic!("{why} (or set PASEO_SKIP_INTEROP=1)");
         }
         vec![Stack::Paseo, Stack::Matterjs]
     }

@@ -103,3 +103,27 @@ fn only_the_device_restarts_and_only_our_node_initiates() {
     assert_eq!((d.line, d.column), (11, 23), "{d:?}");
     assert!(d.message.contains("initiator must be our node"), "{d:?}");
 }
+
+/// `PASEO_MATTERJS_DIR` names the peer directory at run time; a directory without the peer is
+/// an error that names the variable and the directory (never a silent fallback, never a PASS).
+/// No device starts: the lookup fails before.
+#[test]
+fn a_wrong_matterjs_dir_is_an_error_naming_it() {
+    let missing = std::env::temp_dir().join(format!("paseo-no-peer-{}", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paseo"))
+        .args(["run", "--quiet", "scenarios/interop/matterjs-pase.yaml"])
+        .env("PASEO_MATTERJS_DIR", &missing)
+        .env_remove("PASEO_SKIP_INTEROP")
+        .output()
+        .expect("paseo runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("PASS"), "{text}");
+    assert!(text.contains("PASEO_MATTERJS_DIR"), "{text}");
+    assert!(text.contains(&missing.display().to_string()), "{text}");
+}

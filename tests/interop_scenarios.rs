@@ -4,40 +4,37 @@
 //! `paseo::interop_run::redacted_lines`; under loss only the sorted set of distinct lines,
 //! since retransmissions and late answers interleave differently on every run).
 //!
-//! `PASEO_SKIP_INTEROP=1` skips them; without `node_modules` they run `npm ci` first (as
-//! `sim/tests/interop_matterjs.rs` does). Every device is stopped by the run itself (and
-//! killed by its handle's Drop on a panic).
+//! `PASEO_SKIP_INTEROP=1` marks them ignored; without `node_modules` they run `npm ci` first
+//! (under the file lock of `paseo_sim::interop::install`, shared with the other test
+//! binaries). Every device is stopped by the run itself (and killed by its handle's Drop on a
+//! panic).
+//!
+//! One test per file, named after it (`cargo test --test interop_scenarios pase_lossy`; a dash
+//! in the filter is read as an underscore), on the libtest-mimic harness (`harness = false`).
+//! They run one at a time unless `--test-threads` says otherwise: each starts a Node.js
+//! device on the real clock, and lossy runs are timing-sensitive.
 
 use std::path::Path;
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use paseo::interop_run::{self, Redaction};
 use paseo::run::{self, Verdict};
-use paseo::scenario;
-use paseo_sim::interop::peer::MatterJsPeer;
+use paseo::scenario::{self, Scenario};
+use paseo_sim::interop::install;
 
-fn interop_enabled() -> bool {
-    if std::env::var("PASEO_SKIP_INTEROP").is_ok_and(|v| v == "1") {
-        eprintln!("interop scenarios: skipped (PASEO_SKIP_INTEROP=1)");
-        return false;
-    }
-    let dir = MatterJsPeer::script_dir();
-    if !MatterJsPeer::installed(&dir) {
-        eprintln!(
-            "installing the pinned matter.js packages: npm ci in {}",
-            dir.display()
-        );
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status();
-        eprintln!("npm ci: {status:?}");
-    }
-    assert!(
-        MatterJsPeer::installed(&dir),
-        "matter.js is not installed and `npm ci` in {} did not install it (or set PASEO_SKIP_INTEROP=1)",
-        dir.display()
-    );
-    true
+/// At least this many real-peer scenarios are in `scenarios/interop/`.
+const MIN_INTEROP: usize = 6;
+
+fn skipped() -> bool {
+    std::env::var("PASEO_SKIP_INTEROP").is_ok_and(|v| v == "1")
+}
+
+/// Installs the pinned packages if they are missing; fails (rather than skips) when that is
+/// impossible.
+fn ensure_matterjs() -> Result<(), Failed> {
+    install::find_script_dir()
+        .and_then(|dir| install::ensure_node_modules(&dir))
+        .map_err(|why| format!("{why} (or set PASEO_SKIP_INTEROP=1)").into())
 }
 
 /// A failure 20 % loss may legitimately cause: MRP gave up (five transmissions or their acks
@@ -55,67 +52,122 @@ fn lost_to_the_network(run: &run::Run) -> bool {
         .any(|r| reasons.contains(r))
 }
 
-#[test]
-fn every_interop_scenario_passes_against_matterjs_and_matches_its_snapshot() {
-    let files = scenario::files(Path::new("scenarios/interop")).expect("scenarios/interop/");
-    assert!(files.len() >= 6, "{} interop scenarios", files.len());
-    // Every file parses and is a real-peer scenario, even when the runs are skipped.
-    let scenarios: Vec<_> = files
-        .iter()
-        .map(|f| scenario::load(f).unwrap_or_else(|e| panic!("{}", e.render())))
-        .collect();
-    for s in &scenarios {
-        assert!(
-            s.runs_real_peer(),
-            "{} has no `peer: matterjs` node",
-            s.name
-        );
-    }
-    if !interop_enabled() {
-        return;
-    }
-    for s in &scenarios {
-        let lossy = interop_run::is_lossy(s);
-        let mode = if lossy {
-            Redaction::DistinctSorted
-        } else {
-            Redaction::Trace
-        };
-        let mut run = run::run(s, s.seed);
-        for retry in 1..3 {
-            if !(lossy && lost_to_the_network(&run)) {
-                break;
-            }
-            eprintln!(
-                "{}: lost to the network at seed {}, trying seed {}:\n{}",
-                s.name,
-                run.seed,
-                s.seed + retry,
-                run.verdict.reasons().join("\n")
-            );
-            run = run::run(s, s.seed + retry);
+fn passes_against_matterjs_and_matches_its_snapshot(s: &Scenario) -> Result<(), Failed> {
+    ensure_matterjs()?;
+    let lossy = interop_run::is_lossy(s);
+    let mode = if lossy {
+        Redaction::DistinctSorted
+    } else {
+        Redaction::Trace
+    };
+    let mut run = run::run(s, s.seed);
+    for retry in 1..3 {
+        if !(lossy && lost_to_the_network(&run)) {
+            break;
         }
-        let full = paseo::report::text(s, &run, paseo::report::Detail::Trace);
-        assert_eq!(
-            run.verdict,
-            Verdict::Pass,
+        eprintln!(
+            "{}: lost to the network at seed {}, trying seed {}:\n{}",
+            s.name,
+            run.seed,
+            s.seed + retry,
+            run.verdict.reasons().join("\n")
+        );
+        run = run::run(s, s.seed + retry);
+    }
+    let full = paseo::report::text(s, &run, paseo::report::Detail::Trace);
+    if run.verdict != Verdict::Pass {
+        return Err(format!(
             "{full}\n-- matter.js log\n{}",
             run.peer_log.as_deref().unwrap_or_default()
-        );
-        let redacted = interop_run::redacted_report(s, &run, mode);
-        insta::with_settings!({
-            snapshot_path => "../snapshots/interop",
-            prepend_module_to_snapshot => false,
-            description => s.description.clone(),
-            omit_expression => true,
-        }, {
-            insta::assert_snapshot!(s.name.clone(), redacted);
-        });
+        )
+        .into());
     }
+    let redacted = interop_run::redacted_report(s, &run, mode);
+    insta::with_settings!({
+        snapshot_path => "../snapshots/interop",
+        prepend_module_to_snapshot => false,
+        description => s.description.clone(),
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(s.name.clone(), redacted);
+    });
+    Ok(())
 }
 
-#[test]
-fn redaction_drops_what_timing_decides_and_keeps_the_flow() {
+/// Every file parses and is a real-peer scenario, even when the runs are skipped; one run per
+/// file.
+fn trials() -> Vec<Trial> {
+    let files = match scenario::files(Path::new("scenarios/interop")) {
+        Ok(files) => files,
+        Err(e) => {
+            let why = format!("scenarios/interop/ is not readable: {e}");
+            return vec![Trial::test("library::is_readable", move || Err(why.into()))];
+        }
+    };
+    let count = files.len();
+    let mut trials = vec![
+        Trial::test("library::has_the_interop_scenarios", move || {
+            if count >= MIN_INTEROP {
+                Ok(())
+            } else {
+                Err(format!("{count} interop scenarios").into())
+            }
+        }),
+        Trial::test(
+            "redaction_drops_what_timing_decides_and_keeps_the_flow",
+            redaction_drops_what_timing_decides_and_keeps_the_flow,
+        ),
+    ];
+    for file in files {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().replace(['-', '.'], "_"))
+            .unwrap_or_default();
+        let s = match scenario::load(&file) {
+            Ok(s) => s,
+            Err(e) => {
+                let rendered = e.render();
+                trials.push(Trial::test(format!("{stem}::loads"), move || {
+                    Err(rendered.into())
+                }));
+                continue;
+            }
+        };
+        let name = s.name.clone();
+        let real_peer = s.runs_real_peer();
+        trials.push(Trial::test(
+            format!("{stem}::is_a_real_peer_scenario"),
+            move || {
+                if real_peer {
+                    Ok(())
+                } else {
+                    Err(format!("{name} has no `peer: matterjs` node").into())
+                }
+            },
+        ));
+        let run = Trial::test(
+            format!("{stem}::passes_against_matterjs_and_matches_its_snapshot"),
+            move || passes_against_matterjs_and_matches_its_snapshot(&s),
+        );
+        trials.push(run.with_ignored_flag(skipped()));
+    }
+    trials
+}
+
+fn main() -> std::process::ExitCode {
+    let mut args = Arguments::from_args();
+    args.filter = args.filter.map(|f| f.replace('-', "_"));
+    args.skip = args.skip.iter().map(|f| f.replace('-', "_")).collect();
+    if args.test_threads.is_none() {
+        args.test_threads = Some(1);
+    }
+    if skipped() {
+        eprintln!("interop scenarios: runs ignored (PASEO_SKIP_INTEROP=1)");
+    }
+    libtest_mimic::run(&args, trials()).exit_code()
+}
+
+fn redaction_drops_what_timing_decides_and_keeps_the_flow() -> Result<(), Failed> {
     use paseo_core::time::Instant;
     use paseo_sim::trace::{RecordKind, Trace, TraceRecord};
     let record =
@@ -162,4 +214,5 @@ fn redaction_drops_what_timing_decides_and_keeps_the_flow() {
             "ctrl ** dev : session opened"
         ]
     );
+    Ok(())
 }

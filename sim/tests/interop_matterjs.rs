@@ -42,29 +42,14 @@ fn interop_enabled(test: &str) -> bool {
         eprintln!("{test}: skipped (PASEO_SKIP_INTEROP=1)");
         return false;
     }
-    let dir = MatterJsPeer::script_dir();
     // On a fresh machine the pinned packages are installed once (from package-lock.json), so
-    // `cargo test` alone runs the interop suite; tests of this binary share that one install.
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        if !MatterJsPeer::installed(&dir) {
-            eprintln!(
-                "installing the pinned matter.js packages: npm ci in {}",
-                dir.display()
-            );
-            let status = std::process::Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir)
-                .status();
-            eprintln!("npm ci: {status:?}");
-        }
-    });
-    assert!(
-        MatterJsPeer::installed(&dir),
-        "matter.js is not installed and `npm ci` in {} did not install it (needs Node.js >= \
-         20.19 and npm; or set PASEO_SKIP_INTEROP=1 to skip the interop tests)",
-        dir.display()
-    );
+    // `cargo test` alone runs the interop suite; the install is locked against the other test
+    // binaries doing the same (paseo_sim::interop::install).
+    let installed = MatterJsPeer::script_dir()
+        .and_then(|dir| Ok(paseo_sim::interop::install::ensure_node_modules(&dir)?));
+    if let Err(why) = installed {
+        panic!("{why} (or set PASEO_SKIP_INTEROP=1 to skip the interop tests)");
+    }
     true
 }
 
@@ -524,7 +509,7 @@ fn mrp_carries_commissioning_through_twenty_percent_loss() {
 
 #[test]
 fn lockfile_names_only_the_npm_registry() {
-    let dir = MatterJsPeer::script_dir();
+    let dir = MatterJsPeer::script_dir().unwrap_or_else(|e| panic!("{e}"));
     let lock = std::fs::read_to_string(dir.join("package-lock.json")).expect("package-lock.json");
     for (at, _) in lock.match_indices("://") {
         let start = lock[..at].rfind('"').map_or(0, |i| i + 1);

@@ -1,6 +1,8 @@
 //! Conformance against a real peer: our node, as commissioner and controller, against the
 //! matter.js device of `sim/interop/matterjs/` over loopback UDP (docs/INTEROP.md).
 //!
+//! - [`install`]: finding the peer directory at run time (`$PASEO_MATTERJS_DIR`, …) and
+//!   `npm ci` under a file lock ([`install::ensure_node_modules`]).
 //! - [`peer`]: the device process (fresh storage per run, ready line, clean stop).
 //! - [`driver`]: our node on real UDP and the wall clock, run by the simulator's own node loop
 //!   ([`crate::host::NodeLoop`]) with [`hooks::InteropHooks`] (trace and oracles), driven
@@ -15,6 +17,7 @@
 pub mod commission;
 pub mod driver;
 pub mod hooks;
+pub mod install;
 pub mod peer;
 pub mod relay;
 pub mod request;

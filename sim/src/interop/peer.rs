@@ -27,6 +27,9 @@ pub enum PeerError {
     /// `node_modules` is missing: the npm packages were never installed.
     #[error("matter.js is not installed: run `npm ci` in {0}")]
     NotInstalled(PathBuf),
+    /// The peer directory was not found (or its packages could not be installed).
+    #[error(transparent)]
+    Install(#[from] super::install::InstallError),
     /// There is no `node` executable.
     #[error("cannot run `node` (Node.js >= 20.19 is needed): {0}")]
     NodeMissing(io::Error),
@@ -93,21 +96,21 @@ pub fn free_loopback_port() -> io::Result<u16> {
 }
 
 impl MatterJsPeer {
-    /// Where device.mjs and its package.json live.
-    pub fn script_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/matterjs")
+    /// Where device.mjs and its package.json live, found at run time:
+    /// `$PASEO_MATTERJS_DIR`, then this build's source tree, then a checkout holding the
+    /// running binary ([`super::install`]).
+    pub fn script_dir() -> Result<PathBuf, PeerError> {
+        Ok(super::install::find_script_dir()?)
     }
 
     /// Whether `npm ci` has been run there.
     pub fn installed(script_dir: &Path) -> bool {
-        script_dir
-            .join("node_modules/@matter/main/package.json")
-            .is_file()
+        super::install::installed(script_dir)
     }
 
     /// Starts a factory-fresh device: a new empty storage directory.
     pub fn launch(config: PeerConfig) -> Result<Self, PeerError> {
-        let script_dir = Self::script_dir();
+        let script_dir = Self::script_dir()?;
         if !Self::installed(&script_dir) {
             return Err(PeerError::NotInstalled(script_dir));
         }

@@ -227,6 +227,11 @@ use world::World;
 
 const TRACING_TARGET: &str = "turmoil";
 
+/// paseo patch: this is turmoil 0.7.2 with paseo's per-host link index (PASEO-PATCH.md).
+/// paseo-sim refuses to build against a turmoil without this marker, so a crate that depends
+/// on paseo can never silently get stock turmoil (and its per-step cost cubic in hosts).
+pub const PASEO_PATCH: &str = "paseo-turmoil 0.7.2: per-host link index, links on first use";
+
 /// Utility method for performing a function on all hosts in `a` against all
 /// hosts in `b`.
 pub(crate) fn for_pairs(a: &Vec<IpAddr>, b: &Vec<IpAddr>, mut f: impl FnMut(IpAddr, IpAddr)) {
