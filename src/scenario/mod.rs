@@ -14,7 +14,7 @@ use std::time::Duration;
 use paseo_sim::{Action, Impairments, NodeSpec, RunOptions, SimConfig, SimError, Simulation};
 
 pub use diagnostic::Diagnostic;
-pub use model::Expected;
+pub use model::{AfterTimeLimit, Expected};
 
 /// A node of a checked scenario.
 #[derive(Clone, Debug)]
@@ -38,6 +38,14 @@ pub struct StepCheck {
     pub expected: Expected,
 }
 
+impl StepCheck {
+    /// The label the scenario gave the step, if any (labels without one are `line N` or
+    /// `join NODE FABRIC`, with a space no written label may hold).
+    pub fn given_label(&self) -> Option<&str> {
+        (!self.label.contains(' ')).then_some(self.label.as_str())
+    }
+}
+
 /// A checked scenario, ready to run at any seed.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -53,6 +61,8 @@ pub struct Scenario {
     pub requires: Vec<String>,
     /// End of the fault phase.
     pub time_limit: Duration,
+    /// Whether steps still running at the time limit fail (default) or may finish later.
+    pub after_time_limit: model::AfterTimeLimit,
     /// Length of the liveness phase (`None`: none).
     pub liveness: Option<Duration>,
     /// Default impairments.

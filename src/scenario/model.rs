@@ -26,6 +26,9 @@ pub struct File {
     pub requires: Vec<Name>,
     /// End of the fault phase (virtual time).
     pub time_limit: Option<Dur>,
+    /// What becomes of a step still running (or not started) at the time limit.
+    #[serde(default)]
+    pub after_time_limit: AfterTimeLimit,
     /// Length of the liveness phase after the steps (`off` for none).
     pub liveness: Option<Liveness>,
     /// Default impairments of every link.
@@ -41,6 +44,18 @@ pub struct File {
     pub nodes: Vec<NodeDef>,
     /// What happens, in order.
     pub steps: Vec<Spanned<Step>>,
+}
+
+/// What becomes of a step that has not finished when the time limit ends the fault phase (it
+/// goes on, if at all, on the network the liveness phase healed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterTimeLimit {
+    /// It fails, whatever it does later (default).
+    #[default]
+    Fail,
+    /// It may finish later; the step list marks it `late`, `finished after time limit`.
+    Finish,
 }
 
 /// `liveness: 30s` or `liveness: off`.

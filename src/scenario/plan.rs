@@ -186,6 +186,7 @@ pub fn plan_with(
         seed: file.seed,
         requires,
         time_limit: file.time_limit.map_or(DEFAULT_TIME_LIMIT, |d| d.0),
+        after_time_limit: file.after_time_limit,
         liveness: match file.liveness {
             None => Some(DEFAULT_LIVENESS),
             Some(Liveness::Off) => None,
