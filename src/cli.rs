@@ -223,6 +223,17 @@ fn load_or_report(path: &Path) -> Result<Scenario, u8> {
 }
 
 fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Outputs) -> u8 {
+    if file.is_dir() {
+        eprintln!(
+            "paseo: {} is a directory; `run` and `replay` take one scenario file. \
+             To run every scenario in it, use `paseo sweep {} --seeds 0..10` \
+             (or `paseo check {}` to validate them)",
+            file.display(),
+            file.display(),
+            file.display()
+        );
+        return EXIT_BAD_SCENARIO;
+    }
     let scenario = match load_or_report(file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -284,9 +295,17 @@ fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, u8> {
 }
 
 fn check(path: &Path) -> u8 {
-    let files = match scenario_files(path) {
-        Ok(f) => f,
-        Err(code) => return code,
+    // Every file below `path`: conformance/, interop/ and regressions/ too.
+    let files = match scenario::files_recursive(path) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            eprintln!("paseo: no scenario files (*.yaml) in {}", path.display());
+            return EXIT_BAD_SCENARIO;
+        }
+        Err(e) => {
+            eprintln!("paseo: cannot read {}: {e}", path.display());
+            return EXIT_BAD_SCENARIO;
+        }
     };
     let mut code = EXIT_PASS;
     for file in files {

@@ -124,3 +124,153 @@ fn the_step_list_never_prints_ok_on_a_line_that_did_not_succeed() {
         );
     }
 }
+
+/// A scenario that pairs and exchanges one message, then expects `event` of dev `count` times.
+fn with_event(event: &str, count: &str) -> String {
+    format!(
+        "name: vocab\ndescription: d\nseed: 1\nnodes:\n  - {{name: ctrl, role: commissioner}}\n  - {{name: dev, role: device}}\nsteps:\n  - pair: {{commissioner: ctrl, device: dev}}\n  - exchange: {{from: ctrl, to: dev}}\n  - expect:\n      events:\n        - {{node: dev, event: {event}, peer: ctrl, count: \"{count}\"}}\n"
+    )
+}
+
+#[test]
+fn event_names_are_the_trace_words_and_failures_say_them_too() {
+    use paseo::scenario;
+    use paseo_sim::EventKind;
+    // Every event the trace can show is written in a scenario as its words joined by `-`.
+    for kind in EventKind::ALL {
+        let name = kind.name();
+        assert_eq!(name.replace('-', " "), kind.trace_text(), "{kind:?}");
+        let parsed = scenario::parse("v.yaml", &with_event(&name, ">=0"));
+        assert!(parsed.is_ok(), "`event: {name}` is refused");
+    }
+    // The trace says `app received`; the scenario says `app-received`; so does a failure.
+    let s = scenario::parse("v.yaml", &with_event("app-received", "5")).expect("valid");
+    let run = paseo::run::run(&s, 1);
+    let trace = run.report.as_ref().expect("simulated").trace.text();
+    assert!(trace.contains(": app received"), "{trace}");
+    let reasons = run.verdict.reasons().join("\n");
+    assert!(
+        reasons.contains("dev reported 1 `app received` events with ctrl, expected 5"),
+        "{reasons}"
+    );
+    // The old name is refused with the new one as the hint.
+    let err = scenario::parse("v.yaml", &with_event("message-received", "1")).expect_err("renamed");
+    let d = &err.diagnostics[0];
+    assert_eq!(d.message, "unknown value `message-received`");
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("`message-received` is now `app-received`"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn a_misspelt_value_gets_did_you_mean_and_messages_speak_the_users_words() {
+    use paseo::scenario;
+    let text = "name: t\nname: u\ndescription: d\nnodes:\n  - {name: ctrl, role: commissioner}\n  - {name: dev, role: devise, passcode: 12345678}\nsteps: []\n";
+    let err = scenario::parse("v.yaml", text).expect_err("bad");
+    let messages: Vec<(u64, &str, &str)> = err
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str(), d.help.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(messages.len(), 3, "{}", err.render());
+    assert_eq!(messages[0].0, 2);
+    assert_eq!(messages[0].1, "`name` is given twice");
+    assert!(
+        !err.render().contains("DuplicateKeyPolicy"),
+        "{}",
+        err.render()
+    );
+    assert_eq!(messages[1].1, "unknown value `devise`");
+    assert!(
+        messages[1].2.starts_with("did you mean `device`?"),
+        "{messages:?}"
+    );
+    assert_eq!(messages[2].1, "passcode 12345678 is too easy to guess");
+    assert!(!messages[2].1.contains("forbidden"), "{messages:?}");
+}
+
+#[test]
+fn check_reports_every_error_of_a_file_in_one_pass() {
+    let text = "name: multi\ndescription: several mistakes\nseeed: 3\ntime_limit: 10\nnodes:\n  - name: ctrl\n    role: commissioner\n    colour: red\n  - name: dev\n    role: device\n    mrp: {idle: 500ms, activ: 300ms}\nsteps:\n  - pair: {commissioner: ctrl, device: dve}\n  - exchange: {from: ctrl, to: dev, messages: many}\n  - pear: {commissioner: ctrl, device: dev}\n  - wait: 5\n  - expect:\n      events:\n        - {node: devv, event: app-received}\n";
+    let err = paseo::scenario::parse("m.yaml", text).expect_err("bad");
+    let found: Vec<(u64, u64, String)> = err
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.message.clone()))
+        .collect();
+    let expected: Vec<(u64, u64, String)> = [
+        (3, 1, "unknown key `seeed`"),
+        (
+            4,
+            13,
+            "`10` needs a unit here: expected a duration such as `200ms` or `1.5s`",
+        ),
+        (8, 5, "unknown key `colour`"),
+        (11, 24, "unknown key `activ`"),
+        (13, 40, "unknown node `dve`"),
+        (14, 47, "expected a whole number (u32)"),
+        (15, 5, "unknown step `pear`"),
+        (
+            16,
+            11,
+            "`5` needs a unit here: expected a duration such as `200ms` or `1.5s`",
+        ),
+        (19, 18, "unknown node `devv`"),
+    ]
+    .into_iter()
+    .map(|(l, c, m)| (l, c, m.to_owned()))
+    .collect();
+    assert_eq!(found, expected, "{}", err.render());
+
+    // On the command line too, with every caret.
+    let dir = std::env::temp_dir().join(format!("paseo-verdicts-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).expect("temp dir");
+    let file = dir.join("sub").join("multi.yaml");
+    std::fs::write(&file, text).expect("written");
+    let o = paseo(&["check", dir.to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(err.matches("error: ").count(), 9, "{err}");
+    // `check DIR` finds the file in a subdirectory.
+    assert!(stdout(&o).contains("BAD  "), "{}", stdout(&o));
+    assert!(stdout(&o).contains("multi.yaml"), "{}", stdout(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_broken_yaml_file_reports_its_syntax_error_only() {
+    let text = "name: t\ndescription: d\nnodes: [\n  - {name: ctrl\nsteps: []\n";
+    let err = paseo::scenario::parse("y.yaml", text).expect_err("not YAML");
+    assert_eq!(err.diagnostics.len(), 1, "{}", err.render());
+}
+
+#[test]
+fn check_recurses_into_subdirectories() {
+    let o = paseo(&["check", "scenarios"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for sub in ["conformance/", "interop/", "regressions/"] {
+        assert!(
+            out.contains(&format!("ok   scenarios/{sub}")),
+            "{sub}: {out}"
+        );
+    }
+}
+
+#[test]
+fn run_on_a_directory_says_to_use_sweep() {
+    for cmd in [
+        &["run", "scenarios"][..],
+        &["replay", "scenarios", "--seed", "1"],
+    ] {
+        let o = paseo(cmd);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(3), "{err}");
+        assert!(err.contains("scenarios is a directory"), "{err}");
+        assert!(err.contains("paseo sweep scenarios"), "{err}");
+    }
+}

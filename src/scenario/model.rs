@@ -421,7 +421,7 @@ pub struct ResumptionExpect {
     pub used: bool,
 }
 
-/// Event kinds.
+/// Event kinds: the trace's words joined by `-` (`paseo_sim::EventKind::name`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventName {
@@ -437,8 +437,8 @@ pub enum EventName {
     DeliveryFailed,
     /// Reliable message acknowledged.
     Acked,
-    /// Application message received.
-    MessageReceived,
+    /// Application message received (trace: `app received`).
+    AppReceived,
     /// Exchange ended.
     ExchangeClosed,
 }
