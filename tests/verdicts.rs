@@ -274,3 +274,23 @@ fn run_on_a_directory_says_to_use_sweep() {
         assert!(err.contains("paseo sweep scenarios"), "{err}");
     }
 }
+
+#[test]
+fn words_that_are_not_numbers_get_did_you_mean_too() {
+    let text = "name: t\ndescription: d\nliveness: of\nnodes:\n  - {name: ctrl, role: commissioner}\n  - {name: dev, role: device}\nsteps:\n  - exchange: {from: ctrl, to: dev, reliable: tru}\n";
+    let err = paseo::scenario::parse("w.yaml", text).expect_err("bad");
+    let d: Vec<_> = err.diagnostics.iter().collect();
+    assert_eq!(d.len(), 2, "{}", err.render());
+    assert_eq!((d[0].line, d[0].column), (3, 11));
+    assert_eq!(d[0].message, "unknown value `of`");
+    assert!(
+        d[0].help
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("did you mean `off`?"),
+        "{:?}",
+        d[0]
+    );
+    assert_eq!((d[1].line, d[1].column), (8, 47));
+    assert_eq!(d[1].message, "expected `true` or `false`");
+}

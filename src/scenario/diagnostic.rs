@@ -215,6 +215,12 @@ pub fn explain_parse_error(message: &str) -> (String, Option<String>) {
             Some("numbers here are whole and not negative".to_owned()),
         );
     }
+    if message.starts_with("invalid boolean") {
+        return (
+            "expected `true` or `false`".to_owned(),
+            Some("a yes/no key takes `true` or `false`".to_owned()),
+        );
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key:") {
         let key = rest.split(',').next().unwrap_or("").trim();
         return (

@@ -73,6 +73,13 @@ impl<'de> Deserialize<'de> for Liveness {
         if text.trim() == "off" {
             return Ok(Liveness::Off);
         }
+        if !text.chars().any(|c| c.is_ascii_digit()) {
+            // A word: a misspelt `off` (the diagnostics say "did you mean").
+            return Err(serde::de::Error::custom(format!(
+                "unknown variant `{}`, expected one of `off`, `a duration such as 30s`",
+                text.trim()
+            )));
+        }
         super::units::parse_duration(&text)
             .map(|d| Liveness::For(Dur(d)))
             .map_err(|e| serde::de::Error::custom(format!("{e} (or `off`)")))

@@ -60,8 +60,11 @@ pub fn repair(text: &str, error: &ParseError, allowed: &[String]) -> Option<Repa
     } else if message.starts_with("unknown variant") {
         let width = token_end(&line, col) - col;
         let word: String = line.get(col..col + width)?.iter().collect();
+        // Only where the parser points at the unknown name itself.
+        let named = message.contains(&format!("`{word}`"));
         let nearest = super::diagnostic::renamed(&word)
-            .or_else(|| super::diagnostic::nearest(&word, allowed.iter().map(String::as_str)));
+            .or_else(|| super::diagnostic::nearest(&word, allowed.iter().map(String::as_str)))
+            .filter(|_| named);
         match nearest {
             Some(name) => {
                 let target = lines.get_mut(row)?;
