@@ -294,3 +294,37 @@ fn words_that_are_not_numbers_get_did_you_mean_too() {
     assert_eq!((d[1].line, d[1].column), (8, 47));
     assert_eq!(d[1].message, "expected `true` or `false`");
 }
+
+#[test]
+fn recovery_never_panics_and_every_error_points_into_the_file() {
+    // Every library file with one line's first word misspelt, then with a value replaced by
+    // a word of the wrong type: the report is an error list (or a scenario), never a panic,
+    // and each error points at a line and column of the file as written.
+    let mut files = paseo::scenario::files_recursive(std::path::Path::new("scenarios"))
+        .expect("the library is readable");
+    files.truncate(12);
+    for file in files {
+        let source = std::fs::read_to_string(&file).expect("readable");
+        let lines: Vec<&str> = source.lines().collect();
+        for (i, line) in lines.iter().enumerate().step_by(3) {
+            for (from, to) in [(":", "x:"), (": ", ": [zz"), (": ", ": zz, ")] {
+                let Some(at) = line.find(from) else { continue };
+                let mut mutated: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+                mutated[i] = format!("{}{to}{}", &line[..at], &line[at + from.len()..]);
+                let text = mutated.join("\n");
+                if let Err(err) = paseo::scenario::parse("m.yaml", &text) {
+                    assert!(!err.diagnostics.is_empty());
+                    for d in &err.diagnostics {
+                        let Some(shown) = mutated.get(d.line.saturating_sub(1) as usize) else {
+                            panic!("{d:?} points past the end of\n{text}");
+                        };
+                        assert!(
+                            d.line == 0 || d.column as usize <= shown.chars().count() + 1,
+                            "{d:?} points past its line in\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

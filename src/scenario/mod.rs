@@ -240,10 +240,7 @@ const MAX_RECOVERIES: usize = 100;
 
 /// The strict parse of `source`, or its first error: the diagnostic, the raw error and the
 /// names allowed where a name was unknown.
-fn strict(
-    path: &str,
-    source: &str,
-) -> Result<model::File, (Diagnostic, recover::ParseError, Vec<String>)> {
+fn strict(path: &str, source: &str) -> Result<model::File, Box<StrictError>> {
     serde_saphyr::from_str(source).map_err(|e| {
         let text = e.without_snippet().to_string();
         // The plain form ends in " at line L, column C"; the location is kept apart.
@@ -263,9 +260,13 @@ fn strict(
             column: location.as_ref().map_or(0, |l| l.column()),
             message: message.to_owned(),
         };
-        (diagnostic, raw, allowed)
+        Box::new(StrictError(diagnostic, raw, allowed))
     })
 }
+
+/// A strict-parse error: its diagnostic, the parser's own error and the names allowed where a
+/// name was unknown.
+struct StrictError(Diagnostic, recover::ParseError, Vec<String>);
 
 /// Scenario files under `path`: the file itself, or every `*.yaml`/`*.yml` of the directory,
 /// sorted by name.
