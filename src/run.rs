@@ -105,7 +105,7 @@ impl StepResult {
         if !self.as_expected {
             return "FAIL";
         }
-        if self.past_time_limit.is_some() {
+        if self.past_time_limit.is_some() && matches!(self.outcome, Some(Some(_))) {
             return "late";
         }
         match (&self.outcome, self.check.expected) {
@@ -315,5 +315,54 @@ pub(crate) fn verdict(report: &RunReport, steps: &[StepResult]) -> Verdict {
         Verdict::Pass
     } else {
         Verdict::Expectation(failures)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(
+        expected: Expected,
+        outcome: Option<Option<Outcome>>,
+        as_expected: bool,
+        late: bool,
+    ) -> StepResult {
+        StepResult {
+            check: StepCheck {
+                label: "line 3".into(),
+                line: 3,
+                description: "wait 1ms".into(),
+                expected,
+            },
+            outcome,
+            finished_us: None,
+            as_expected,
+            past_time_limit: late.then_some(2_000_000),
+        }
+    }
+
+    #[test]
+    fn ok_is_printed_only_for_a_step_that_succeeded_in_time() {
+        let ok = Some(Some(Outcome::Done));
+        let failed = Some(Some(Outcome::Failed("lost".into())));
+        let cases = [
+            (step(Expected::Ok, ok.clone(), true, false), "ok"),
+            (step(Expected::Ok, ok.clone(), false, true), "FAIL"),
+            (step(Expected::Ok, ok.clone(), true, true), "late"),
+            (step(Expected::Failed, failed.clone(), true, false), "xf"),
+            (step(Expected::Any, failed.clone(), true, false), "any"),
+            (step(Expected::Any, Some(None), true, false), "any"),
+            // Allowed past the limit, but it never finished: `any` allows that, not `late`.
+            (step(Expected::Any, Some(None), true, true), "any"),
+            (step(Expected::Any, ok, true, false), "ok"),
+            (step(Expected::Ok, failed, false, false), "FAIL"),
+        ];
+        for (s, mark) in cases {
+            assert_eq!(s.mark(), mark, "{s:?}");
+            if mark == "ok" {
+                assert!(s.status().starts_with("ok"), "{s:?}");
+            }
+        }
     }
 }

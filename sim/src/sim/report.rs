@@ -101,8 +101,8 @@ pub struct RunReport {
     pub steps: u64,
     /// Application messages sent, and how many were delivered at least once.
     pub messages: (usize, usize),
-    /// When the fault phase was cut short by the time limit while something was still
-    /// running or waiting to start; `None` if every step was done before it.
+    /// When the time limit ended the fault phase (something was still running, waiting to
+    /// start or in flight); `None` if the run was done and quiet before it.
     pub time_limit_reached: Option<Instant>,
 }
 
