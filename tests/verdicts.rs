@@ -328,3 +328,27 @@ fn recovery_never_panics_and_every_error_points_into_the_file() {
         }
     }
 }
+
+#[test]
+fn a_misspelt_required_key_is_one_error_not_two() {
+    // `descrip tion` is unknown; that `description` is then missing is the same mistake.
+    let text = "name: t\ndescrip tion: d\nnodes:\n  - {name: ctrl, role: commissioner}\n  - {name: dev, role: device}\nsteps: []\n";
+    let err = paseo::scenario::parse("k.yaml", text).expect_err("bad");
+    assert_eq!(err.diagnostics.len(), 1, "{}", err.render());
+    assert_eq!(err.diagnostics[0].message, "unknown key `descrip tion`");
+}
+
+#[test]
+fn what_follows_from_taking_a_mistake_out_is_not_reported() {
+    // `noe` is unknown; that the entry then lacks `node` is the same mistake. The unknown
+    // node further down is a mistake of its own.
+    let text = "name: t\ndescription: d\nnodes:\n  - {name: ctrl, role: commissioner}\n  - {name: dev, role: device}\nsteps:\n  - expect:\n      sessions:\n        - {noe: ctrl, peer: dev}\n  - exchange: {from: ctrl, to: deb}\n";
+    let err = paseo::scenario::parse("c.yaml", text).expect_err("bad");
+    let messages: Vec<&str> = err.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["unknown key `noe`", "unknown node `deb`"],
+        "{}",
+        err.render()
+    );
+}

@@ -234,6 +234,14 @@ pub fn explain_parse_error(message: &str) -> (String, Option<String>) {
     (message.to_owned(), None)
 }
 
+/// The name an "unknown field/variant `x`" error is about.
+pub fn unknown_word(message: &str) -> Option<String> {
+    ["unknown field", "unknown variant"]
+        .iter()
+        .find_map(|what| message.strip_prefix(what))
+        .map(|rest| split_unknown(rest).0)
+}
+
 /// The names a parser error lists as allowed (`unknown variant `x`, expected one of a, b`).
 pub fn allowed_names(message: &str) -> Vec<String> {
     ["unknown field", "unknown variant"]

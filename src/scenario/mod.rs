@@ -165,12 +165,16 @@ pub fn parse_with(
         changed.extend(next.changed);
         match strict(path, &text) {
             Ok(file) => {
-                // The semantic checks too, but not on a line we changed: what they would
+                // The semantic checks too, but not about a block we changed: what they would
                 // say there (a counter entry left empty, say) follows from our repair.
                 if let Err(more) = plan::plan_with(path, file, substitute) {
                     diagnostics.extend(
                         more.into_iter()
-                            .filter(|d| changed.iter().all(|(line, _)| *line != d.line))
+                            .filter(|d| {
+                                changed
+                                    .iter()
+                                    .all(|(line, _)| !encloses(source, d.line, *line))
+                            })
                             .map(|d| unshift(d, &shifts)),
                     );
                 }
@@ -215,6 +219,30 @@ fn missing_key(message: &str) -> Option<&str> {
     message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next())
+}
+
+/// Whether line `inner` is line `outer` or inside the block that starts there (every line
+/// between them, blank and comment lines aside, is indented deeper than `outer`).
+fn encloses(source: &str, outer: u64, inner: u64) -> bool {
+    if inner < outer || outer == 0 {
+        return false;
+    }
+    let indent = |l: &str| {
+        let n = l.chars().take_while(|c| *c == ' ').count();
+        let rest = l.trim_start_matches(' ');
+        (!rest.is_empty() && !rest.starts_with('#')).then_some(n)
+    };
+    let lines: Vec<&str> = source.lines().collect();
+    let skip = usize::try_from(outer).unwrap_or(usize::MAX);
+    let take = usize::try_from(inner - outer).unwrap_or(usize::MAX);
+    let Some(base) = lines.get(skip.saturating_sub(1)).and_then(|l| indent(l)) else {
+        return false;
+    };
+    lines
+        .iter()
+        .skip(skip)
+        .take(take)
+        .all(|l| indent(l).is_none_or(|n| n > base))
 }
 
 /// A diagnostic found in a repaired text, moved back to the column the user wrote.

@@ -55,7 +55,11 @@ pub fn repair(text: &str, error: &ParseError, allowed: &[String]) -> Option<Repa
     let message = error.message.as_str();
     let mut shift = None;
     let mut replaced = false;
-    let removed = if message.starts_with("unknown field") || message.starts_with("duplicate") {
+    let removed = if message.starts_with("unknown field") {
+        // The key as the parser read it (it may hold a space).
+        blank_entry(&mut lines, row, col)?;
+        super::diagnostic::unknown_word(message)
+    } else if message.starts_with("duplicate") {
         blank_entry(&mut lines, row, col)?
     } else if message.starts_with("unknown variant") {
         let width = token_end(&line, col) - col;
