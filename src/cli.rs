@@ -334,6 +334,26 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
         quiet,
         outputs,
     } = report;
+    if file.is_dir() {
+        let why = format!(
+            "{} is a directory; `run` and `replay` take one scenario file. \
+             To run every scenario in it, use `paseo sweep {} --seeds 0..10` \
+             (or `paseo check {}` to validate them)",
+            file.display(),
+            file.display(),
+            file.display()
+        );
+        eprintln!("paseo: {why}");
+        if *json {
+            print_error_json(
+                error_fields(file, None, seed),
+                "ERROR (bad scenario file)",
+                EXIT_BAD_SCENARIO,
+                &why,
+            );
+        }
+        return EXIT_BAD_SCENARIO;
+    }
     let scenario = match scenario::load(file) {
         Ok(s) => s,
         Err(e) => {
@@ -483,9 +503,17 @@ fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, u8> {
 }
 
 fn check(path: &Path) -> u8 {
-    let files = match scenario_files(path) {
-        Ok(f) => f,
-        Err(code) => return code,
+    // Every file below `path`: conformance/, interop/ and regressions/ too.
+    let files = match scenario::files_recursive(path) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            eprintln!("paseo: no scenario files (*.yaml) in {}", path.display());
+            return EXIT_BAD_SCENARIO;
+        }
+        Err(e) => {
+            eprintln!("paseo: cannot read {}: {e}", path.display());
+            return EXIT_BAD_SCENARIO;
+        }
     };
     let mut code = EXIT_PASS;
     for file in files {

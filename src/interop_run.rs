@@ -57,6 +57,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
         actions: script.actions,
         steps: 0,
         messages: (0, 0),
+        time_limit_reached: None,
     };
     let steps = judge_steps(scenario, &report);
     let verdict = verdict(&report, &steps);
@@ -208,14 +209,7 @@ pub fn redacted_report(scenario: &Scenario, run: &Run, mode: Redaction) -> Strin
     }
     let _ = writeln!(out, "\n-- steps");
     for s in &run.steps {
-        let mark = if s.as_expected { "ok  " } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            "{mark} line {:>3}  {}: {}",
-            s.check.line,
-            s.check.description,
-            s.status()
-        );
+        let _ = writeln!(out, "{}", s.line(false));
     }
     let _ = writeln!(out, "\n{} scenario={}", run.verdict.word(), scenario.name);
     out

@@ -4,11 +4,10 @@
 
 use std::fmt::Write as _;
 
-use paseo_core::time::Instant;
 use serde_json::{Value, json};
 
 use crate::run::{Run, Verdict};
-use crate::scenario::{Expected, Scenario};
+use crate::scenario::Scenario;
 
 /// How much of a run to print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,22 +34,7 @@ pub fn text(scenario: &Scenario, run: &Run, detail: Detail) -> String {
     if !run.steps.is_empty() {
         let _ = writeln!(out, "\n-- steps");
         for s in &run.steps {
-            let mark = if s.as_expected { "ok  " } else { "FAIL" };
-            let at = s.finished_us.map_or_else(String::new, |us| {
-                format!(" @ {} ms", Instant::from_micros(us))
-            });
-            let wanted = match s.check.expected {
-                Expected::Ok => "",
-                Expected::Failed => " [expected to fail]",
-                Expected::Any => " [any outcome]",
-            };
-            let _ = writeln!(
-                out,
-                "{mark} line {:>3}  {}{wanted}: {}{at}",
-                s.check.line,
-                s.check.description,
-                s.status()
-            );
+            let _ = writeln!(out, "{}", s.line(true));
         }
     }
     if let Some(report) = &run.report
@@ -79,8 +63,11 @@ pub fn verdict_lines(scenario: &Scenario, run: &Run) -> String {
             .iter()
             .filter(|x| x.kind == paseo_sim::trace::RecordKind::Tx)
             .count();
+        let limit = r
+            .time_limit_reached
+            .map_or_else(String::new, |at| format!("time limit reached at {at} ms, "));
         format!(
-            " ({} at {} ms, {sent} datagrams, {} of {} messages delivered)",
+            " ({limit}{} at {} ms, {sent} datagrams, {} of {} messages delivered)",
             serde_json::to_value(&r.end)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -120,6 +107,7 @@ pub fn json(scenario: &Scenario, run: &Run) -> Value {
                 "outcome": s.outcome.clone().flatten(),
                 "status": s.status(),
                 "finished_us": s.finished_us,
+                "past_time_limit_us": s.past_time_limit,
                 "as_expected": s.as_expected,
             })
         })
@@ -137,6 +125,10 @@ pub fn json(scenario: &Scenario, run: &Run) -> Value {
         "violations": run.report.as_ref().map(|r| r.violations.clone()),
         "end": run.report.as_ref().map(|r| r.end.clone()),
         "ended_us": run.report.as_ref().map(|r| r.ended_at.as_micros()),
+        "time_limit_reached_us": run
+            .report
+            .as_ref()
+            .and_then(|r| r.time_limit_reached.map(|t| t.as_micros())),
         "trace_hash": run.report.as_ref().map(|r| r.trace_hash()),
     })
 }

@@ -4,9 +4,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use paseo_core::time::Instant;
 use paseo_sim::{EndReason, OracleKind, Outcome, RunReport};
 
-use crate::scenario::{Expected, Scenario, StepCheck};
+use crate::scenario::{AfterTimeLimit, Expected, Scenario, StepCheck};
 
 /// Exit code: the run passed.
 pub const EXIT_PASS: u8 = 0;
@@ -100,6 +101,10 @@ pub struct StepResult {
     pub finished_us: Option<u64>,
     /// Whether that is what the scenario expects.
     pub as_expected: bool,
+    /// When the time limit ended the fault phase while this step had not finished (it went
+    /// on, if at all, on the network the liveness phase healed); `None` if it finished in
+    /// time.
+    pub past_time_limit: Option<u64>,
 }
 
 impl StepResult {
@@ -110,6 +115,76 @@ impl StepResult {
             Some(None) => "not finished".to_owned(),
             Some(Some(o)) => o.describe(),
         }
+    }
+
+    /// The step list's mark: `ok` only for a step that succeeded as the scenario wants, in
+    /// time. `FAIL`: not what the scenario says; `xf`: failed, as `outcome: failed` wants;
+    /// `any`: did not succeed, which `outcome: any` allows; `late`: finished after the time
+    /// limit, which `after_time_limit: finish` allows.
+    pub fn mark(&self) -> &'static str {
+        if !self.as_expected {
+            return "FAIL";
+        }
+        if self.past_time_limit.is_some() && matches!(self.outcome, Some(Some(_))) {
+            return "late";
+        }
+        match (&self.outcome, self.check.expected) {
+            (Some(Some(o)), _) if o.is_ok() => "ok",
+            (_, Expected::Failed) => "xf",
+            _ => "any",
+        }
+    }
+
+    /// The step as the step list and the verdict name it: its description, its label if the
+    /// scenario gave one, and the outcome it allows if not `ok`.
+    pub fn title(&self) -> String {
+        let label = self
+            .check
+            .given_label()
+            .map_or_else(String::new, |l| format!(" (label {l})"));
+        let wanted = match self.check.expected {
+            Expected::Ok => "",
+            Expected::Failed => " [expected to fail]",
+            Expected::Any => " [any outcome]",
+        };
+        format!("{}{label}{wanted}", self.check.description)
+    }
+
+    /// The outcome, when it finished (with `timed`) and whether that was after the time
+    /// limit.
+    pub fn status_line(&self, timed: bool) -> String {
+        let at = match self.finished_us {
+            Some(us) if timed => format!(" @ {} ms", Instant::from_micros(us)),
+            _ => String::new(),
+        };
+        let late = match self.past_time_limit {
+            None => String::new(),
+            Some(us) => {
+                let limit = Instant::from_micros(us);
+                match &self.outcome {
+                    Some(Some(_)) if self.as_expected => {
+                        format!(", finished after time limit ({limit} ms)")
+                    }
+                    Some(Some(_)) => format!(
+                        ", finished after time limit ({limit} ms), on the network the \
+                         liveness phase healed"
+                    ),
+                    _ => format!(" (time limit reached at {limit} ms)"),
+                }
+            }
+        };
+        format!("{}{at}{late}", self.status())
+    }
+
+    /// One line of the step list.
+    pub fn line(&self, timed: bool) -> String {
+        format!(
+            "{:<4} line {:>3}  {}: {}",
+            self.mark(),
+            self.check.line,
+            self.title(),
+            self.status_line(timed)
+        )
     }
 }
 
@@ -199,17 +274,25 @@ pub(crate) fn judge_steps(scenario: &Scenario, report: &RunReport) -> Vec<StepRe
         .map(|check| {
             let record = report.outcome_of(&check.label);
             let outcome = record.map(|r| r.outcome.clone());
-            let as_expected = match (&outcome, check.expected) {
-                (_, Expected::Any) => true,
-                (Some(Some(o)), Expected::Ok) => o.is_ok(),
-                (Some(Some(o)), Expected::Failed) => !o.is_ok(),
-                _ => false,
-            };
+            let past_time_limit = report
+                .time_limit_reached
+                .filter(|_| report.past_time_limit(&check.label))
+                .map(|t| t.as_micros());
+            let in_time =
+                past_time_limit.is_none() || scenario.after_time_limit == AfterTimeLimit::Finish;
+            let as_expected = in_time
+                && match (&outcome, check.expected) {
+                    (_, Expected::Any) => true,
+                    (Some(Some(o)), Expected::Ok) => o.is_ok(),
+                    (Some(Some(o)), Expected::Failed) => !o.is_ok(),
+                    _ => false,
+                };
             StepResult {
                 check: check.clone(),
                 outcome,
                 finished_us: record.and_then(|r| r.finished).map(|t| t.as_micros()),
                 as_expected,
+                past_time_limit,
             }
         })
         .collect()
@@ -233,15 +316,11 @@ pub(crate) fn verdict(report: &RunReport, steps: &[StepResult]) -> Verdict {
         .iter()
         .filter(|s| !s.as_expected)
         .map(|s| {
-            let wanted = match s.check.expected {
-                Expected::Failed => " (expected to fail)",
-                _ => "",
-            };
             format!(
-                "line {}: {}: {}{wanted}",
+                "line {}: {}: {}",
                 s.check.line,
-                s.check.description,
-                s.status()
+                s.title(),
+                s.status_line(false)
             )
         })
         .collect();
@@ -285,5 +364,49 @@ mod tests {
         assert!(!Verdict::Skipped(vec![]).is_failure());
         assert!(!Verdict::Pass.is_failure());
         assert!(Verdict::Internal(String::new()).is_failure());
+    }
+
+    fn step(
+        expected: Expected,
+        outcome: Option<Option<Outcome>>,
+        as_expected: bool,
+        late: bool,
+    ) -> StepResult {
+        StepResult {
+            check: StepCheck {
+                label: "line 3".into(),
+                line: 3,
+                description: "wait 1ms".into(),
+                expected,
+            },
+            outcome,
+            finished_us: None,
+            as_expected,
+            past_time_limit: late.then_some(2_000_000),
+        }
+    }
+
+    #[test]
+    fn ok_is_printed_only_for_a_step_that_succeeded_in_time() {
+        let ok = Some(Some(Outcome::Done));
+        let failed = Some(Some(Outcome::Failed("lost".into())));
+        let cases = [
+            (step(Expected::Ok, ok.clone(), true, false), "ok"),
+            (step(Expected::Ok, ok.clone(), false, true), "FAIL"),
+            (step(Expected::Ok, ok.clone(), true, true), "late"),
+            (step(Expected::Failed, failed.clone(), true, false), "xf"),
+            (step(Expected::Any, failed.clone(), true, false), "any"),
+            (step(Expected::Any, Some(None), true, false), "any"),
+            // Allowed past the limit, but it never finished: `any` allows that, not `late`.
+            (step(Expected::Any, Some(None), true, true), "any"),
+            (step(Expected::Any, ok, true, false), "ok"),
+            (step(Expected::Ok, failed, false, false), "FAIL"),
+        ];
+        for (s, mark) in cases {
+            assert_eq!(s.mark(), mark, "{s:?}");
+            if mark == "ok" {
+                assert!(s.status().starts_with("ok"), "{s:?}");
+            }
+        }
     }
 }

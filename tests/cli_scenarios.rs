@@ -87,7 +87,7 @@ fn a_bad_file_exits_3_with_location_caret_and_hint() {
     let o = paseo(&["run", "tests/fixtures/bad-key.yaml"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(3), "{err}");
-    assert!(err.contains("error: unknown field `seeed`"), "{err}");
+    assert!(err.contains("error: unknown key `seeed`"), "{err}");
     assert!(err.contains("--> tests/fixtures/bad-key.yaml:3:1"), "{err}");
     assert!(err.contains(" 3 | seeed: 4\n   | ^^^^^\n"), "{err}");
     assert!(err.contains("did you mean `seed`?"), "{err}");

@@ -75,7 +75,7 @@ fn an_unknown_datagram_kind_names_the_nearest() {
         "  - inject: {from: ctrl, to: dev, datagram: reflekt}\n",
     ));
     assert_at(&d, 7, 45);
-    assert!(d.message.contains("unknown variant `reflekt`"), "{d:?}");
+    assert!(d.message.contains("unknown value `reflekt`"), "{d:?}");
     assert!(d.help.unwrap_or_default().contains("reflect"));
 }
 
@@ -156,7 +156,7 @@ fn a_misspelt_counter_names_the_nearest_and_an_empty_entry_is_refused() {
         "  - expect:\n      counters:\n        - {node: dev, undecryptible: 1}\n",
     ));
     assert_at(&d, 9, 23);
-    assert_eq!(d.message, "unknown field `undecryptible`");
+    assert_eq!(d.message, "unknown key `undecryptible`");
     assert!(
         d.help
             .unwrap_or_default()

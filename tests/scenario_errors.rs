@@ -27,7 +27,7 @@ fn assert_at(d: &Diagnostic, line: u64, column: u64) {
 fn an_unknown_key_names_the_nearest_allowed_one() {
     let d = only_error(&format!("{HEADER}seeed: 3\n{NODES}steps: []\n"));
     assert_at(&d, 3, 1);
-    assert_eq!(d.message, "unknown field `seeed`");
+    assert_eq!(d.message, "unknown key `seeed`");
     assert!(
         d.help
             .as_deref()
@@ -42,7 +42,7 @@ fn an_unknown_key_inside_a_step_is_found_too() {
     let text = format!("{HEADER}{NODES}steps:\n  - pair: {{comissioner: ctrl, device: dev}}\n");
     let d = only_error(&text);
     assert_at(&d, 7, 12);
-    assert_eq!(d.message, "unknown field `comissioner`");
+    assert_eq!(d.message, "unknown key `comissioner`");
     assert!(
         d.help
             .unwrap_or_default()
@@ -56,7 +56,7 @@ fn an_unknown_step_names_the_nearest_step() {
         "{HEADER}{NODES}steps:\n  - pear: {{commissioner: ctrl, device: dev}}\n"
     ));
     assert_at(&d, 7, 5);
-    assert_eq!(d.message, "unknown variant `pear`");
+    assert_eq!(d.message, "unknown step `pear`");
     assert!(
         d.help
             .unwrap_or_default()

@@ -100,3 +100,38 @@ fn a_one_way_partition_loses_acks_but_delivers_once() {
     assert!(!common::lines_with(&report, &["dev ~> ctrl", "(partition)"]).is_empty());
     assert!(common::lines_with(&report, &["ctrl ~> dev", "(partition)"]).is_empty());
 }
+
+#[test]
+fn an_action_still_running_at_the_time_limit_is_reported_past_it() {
+    // Never healed: the exchange can only finish once the liveness phase heals the network,
+    // after the 2 s limit. The report says when the limit cut the fault phase short, and that
+    // the exchange was past it; the install, done in time, is not.
+    let mut sim = pair(
+        "an_action_still_running_at_the_time_limit_is_reported_past_it",
+        1,
+    );
+    sim.then(Action::partition("ctrl", "dev"));
+    sim.then(Action::labelled(
+        "cut",
+        Action::exchange("ctrl", "dev", 1, true),
+    ));
+    let report = common::run_ok(&mut sim, common::options(Duration::from_secs(2)));
+    let limit = report.time_limit_reached.expect("the limit was reached");
+    assert_eq!(limit.as_micros(), 2_000_000);
+    assert!(report.past_time_limit("cut"));
+    let cut = report.outcome_of("cut").expect("recorded");
+    assert!(cut.finished.is_some_and(|f| f > limit), "{cut:?}");
+
+    // A run that is done before its limit never reaches it.
+    let mut quiet = pair(
+        "an_action_still_running_at_the_time_limit_is_reported_past_it",
+        1,
+    );
+    quiet.then(Action::labelled(
+        "fine",
+        Action::exchange("ctrl", "dev", 1, true),
+    ));
+    let report = common::run_ok(&mut quiet, common::options(Duration::from_secs(2)));
+    assert_eq!(report.time_limit_reached, None);
+    assert!(!report.past_time_limit("fine"));
+}

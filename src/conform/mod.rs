@@ -132,8 +132,20 @@ pub const NODE_MIN: (u32, u32) = (20, 19);
 /// and the pinned packages in `sim/interop/matterjs/node_modules`. Empty when all is there.
 /// Nothing is started but `node --version`.
 pub fn preflight(stacks: &[Stack]) -> Vec<Missing> {
-    let dir = paseo_sim::interop::peer::MatterJsPeer::script_dir();
-    preflight_in(stacks, &dir, "node")
+    if !stacks.contains(&Stack::Matterjs) {
+        return Vec::new();
+    }
+    match paseo_sim::interop::peer::MatterJsPeer::script_dir() {
+        Ok(dir) => preflight_in(stacks, &dir, "node"),
+        // The directory itself cannot be found: nothing to install into until it is.
+        Err(e) => vec![Missing {
+            stack: Stack::Matterjs,
+            what: e.to_string(),
+            install: "export PASEO_MATTERJS_DIR=<checkout>/sim/interop/matterjs \
+                      && npm ci --prefix \"$PASEO_MATTERJS_DIR\""
+                .to_owned(),
+        }],
+    }
 }
 
 /// [`preflight`] with the matter.js directory and the Node.js command given.

@@ -159,14 +159,38 @@ pub fn did_you_mean<'a>(
     nearest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// Names the scenario language renamed: (old, new).
+const RENAMED: [(&str, &str); 1] = [("message-received", "app-received")];
+
+/// The new name of a renamed one.
+pub fn renamed(word: &str) -> Option<&'static str> {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == word)
+        .map(|(_, new)| *new)
+}
+
 /// A parser error message (`…` without its location suffix) turned into a message and a hint.
 pub fn explain_parse_error(message: &str) -> (String, Option<String>) {
     for what in ["unknown field", "unknown variant"] {
         if let Some(rest) = message.strip_prefix(what) {
             let (word, allowed) = split_unknown(rest);
             let list: Vec<&str> = allowed.iter().map(String::as_str).collect();
-            let message = format!("{what} `{word}`");
-            let help = match did_you_mean(&word, list.iter().copied()) {
+            // In the words of the scenario language: keys, step names and values.
+            let noun = match what {
+                "unknown field" => "key",
+                _ if list.contains(&"pair") && list.contains(&"expect") => "step",
+                _ => "value",
+            };
+            let message = format!("unknown {noun} `{word}`");
+            // Renamed so that scenarios, traces and failures use one word.
+            let hint = match renamed(&word) {
+                Some(new) => Some(format!(
+                    "`{word}` is now `{new}`, as the trace line says it"
+                )),
+                None => did_you_mean(&word, list.iter().copied()),
+            };
+            let help = match hint {
                 Some(hint) => format!("{hint} (allowed: {})", list.join(", ")),
                 None => format!("allowed: {}", list.join(", ")),
             };
@@ -191,10 +215,40 @@ pub fn explain_parse_error(message: &str) -> (String, Option<String>) {
             Some("numbers here are whole and not negative".to_owned()),
         );
     }
+    if message.starts_with("invalid boolean") {
+        return (
+            "expected `true` or `false`".to_owned(),
+            Some("a yes/no key takes `true` or `false`".to_owned()),
+        );
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key:") {
+        let key = rest.split(',').next().unwrap_or("").trim();
+        return (
+            format!("`{key}` is given twice"),
+            Some("a key may appear once in a map: keep one".to_owned()),
+        );
+    }
     if let Some(field) = message.strip_prefix("missing field") {
         return (format!("missing key {}", field.trim()), None);
     }
     (message.to_owned(), None)
+}
+
+/// The name an "unknown field/variant `x`" error is about.
+pub fn unknown_word(message: &str) -> Option<String> {
+    ["unknown field", "unknown variant"]
+        .iter()
+        .find_map(|what| message.strip_prefix(what))
+        .map(|rest| split_unknown(rest).0)
+}
+
+/// The names a parser error lists as allowed (`unknown variant `x`, expected one of a, b`).
+pub fn allowed_names(message: &str) -> Vec<String> {
+    ["unknown field", "unknown variant"]
+        .iter()
+        .find_map(|what| message.strip_prefix(what))
+        .map(|rest| split_unknown(rest).1)
+        .unwrap_or_default()
 }
 
 /// Splits "` `word`, expected one of a, b, c`" into the word and the allowed names.
@@ -236,7 +290,7 @@ mod tests {
     fn unknown_field_messages_become_did_you_mean() {
         let (message, help) =
             explain_parse_error("unknown field `seeed`, expected one of name, seed, steps");
-        assert_eq!(message, "unknown field `seeed`");
+        assert_eq!(message, "unknown key `seeed`");
         assert_eq!(
             help.as_deref(),
             Some("did you mean `seed`? (allowed: name, seed, steps)")

@@ -6,6 +6,7 @@ pub mod diagnostic;
 pub mod model;
 pub mod plan;
 pub mod real_peer;
+pub mod recover;
 pub mod units;
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use paseo_sim::{Action, Impairments, NodeSpec, RunOptions, SimConfig, SimError, Simulation};
 
 pub use diagnostic::Diagnostic;
-pub use model::Expected;
+pub use model::{AfterTimeLimit, Expected};
 
 /// A node of a checked scenario.
 #[derive(Clone, Debug)]
@@ -38,6 +39,14 @@ pub struct StepCheck {
     pub expected: Expected,
 }
 
+impl StepCheck {
+    /// The label the scenario gave the step, if any (labels without one are `line N` or
+    /// `join NODE FABRIC`, with a space no written label may hold).
+    pub fn given_label(&self) -> Option<&str> {
+        (!self.label.contains(' ')).then_some(self.label.as_str())
+    }
+}
+
 /// A checked scenario, ready to run at any seed.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -53,6 +62,8 @@ pub struct Scenario {
     pub requires: Vec<String>,
     /// End of the fault phase.
     pub time_limit: Duration,
+    /// Whether steps still running at the time limit fail (default) or may finish later.
+    pub after_time_limit: model::AfterTimeLimit,
     /// Length of the liveness phase (`None`: none).
     pub liveness: Option<Duration>,
     /// Default impairments.
@@ -127,21 +138,163 @@ pub fn parse_with(
         source: source.to_owned(),
         diagnostics,
     };
-    let file: model::File = serde_saphyr::from_str(source).map_err(|e| {
+    let first = match strict(path, source) {
+        Ok(file) => return plan::plan_with(path, file, substitute).map_err(fail),
+        Err(first) => first,
+    };
+    // Take each mistake out and parse again, to report every one in this pass (only where the
+    // YAML itself is well formed: a syntax error stops everything after it).
+    let mut diagnostics = vec![first.0.clone()];
+    if !is_yaml(source) {
+        return Err(fail(diagnostics));
+    }
+    let mut last = first;
+    let mut text = source.to_owned();
+    // Names replaced by longer ones: (line, column, characters added).
+    let mut shifts: Vec<(u64, u64, u64)> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    let mut changed: Vec<(u64, u64)> = Vec::new();
+    for _ in 0..MAX_RECOVERIES {
+        let Some(next) = recover::repair(&text, &last.1, &last.2).filter(|r| is_yaml(&r.text))
+        else {
+            break;
+        };
+        text = next.text;
+        shifts.extend(next.shift);
+        removed.extend(next.removed);
+        changed.extend(next.changed);
+        match strict(path, &text) {
+            Ok(file) => {
+                // The semantic checks too, but not about a block we changed: what they would
+                // say there (a counter entry left empty, say) follows from our repair.
+                if let Err(more) = plan::plan_with(path, file, substitute) {
+                    diagnostics.extend(
+                        more.into_iter()
+                            .filter(|d| {
+                                changed
+                                    .iter()
+                                    .all(|(line, _)| !encloses(source, d.line, *line))
+                            })
+                            .map(|d| unshift(d, &shifts)),
+                    );
+                }
+                break;
+            }
+            Err(error) => {
+                // A key we took out, now missing: our doing, not the user's.
+                let ours = missing_key(&error.1.message).is_some_and(|missing| {
+                    removed
+                        .iter()
+                        .any(|k| diagnostic::nearest(k, [missing]).is_some())
+                }) || emptied(&error.1.message)
+                    || changed
+                        .iter()
+                        .any(|(line, column)| *line == error.1.line && *column <= error.1.column);
+                let shown = unshift(error.0.clone(), &shifts);
+                let seen = diagnostics
+                    .iter()
+                    .any(|d| (d.line, d.column) == (shown.line, shown.column));
+                if ours || seen {
+                    break;
+                }
+                diagnostics.push(shown);
+                last = error;
+            }
+        }
+    }
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    Err(fail(diagnostics))
+}
+
+/// Whether an error says a collection or value is missing where one is required: after a
+/// repair, what taking out its only entry left behind (`network:` with nothing under it).
+fn emptied(message: &str) -> bool {
+    (message.starts_with("expected ") && message.ends_with(" start"))
+        || message.contains("null")
+        || message.contains("`~`")
+}
+
+/// The key a "missing field `x`" error names.
+fn missing_key(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+/// Whether line `inner` is line `outer` or inside the block that starts there (every line
+/// between them, blank and comment lines aside, is indented deeper than `outer`).
+fn encloses(source: &str, outer: u64, inner: u64) -> bool {
+    if inner < outer || outer == 0 {
+        return false;
+    }
+    let indent = |l: &str| {
+        let n = l.chars().take_while(|c| *c == ' ').count();
+        let rest = l.trim_start_matches(' ');
+        (!rest.is_empty() && !rest.starts_with('#')).then_some(n)
+    };
+    let lines: Vec<&str> = source.lines().collect();
+    let skip = usize::try_from(outer).unwrap_or(usize::MAX);
+    let take = usize::try_from(inner - outer).unwrap_or(usize::MAX);
+    let Some(base) = lines.get(skip.saturating_sub(1)).and_then(|l| indent(l)) else {
+        return false;
+    };
+    lines
+        .iter()
+        .skip(skip)
+        .take(take)
+        .all(|l| indent(l).is_none_or(|n| n > base))
+}
+
+/// A diagnostic found in a repaired text, moved back to the column the user wrote.
+fn unshift(mut d: Diagnostic, shifts: &[(u64, u64, u64)]) -> Diagnostic {
+    let moved: u64 = shifts
+        .iter()
+        .filter(|(line, column, _)| *line == d.line && *column < d.column)
+        .map(|(_, _, by)| by)
+        .sum();
+    d.column = d.column.saturating_sub(moved);
+    d
+}
+
+/// Whether `text` is well-formed YAML, whatever it holds (a key given twice included).
+fn is_yaml(text: &str) -> bool {
+    let mut options = serde_saphyr::Options::default();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::FirstWins;
+    serde_saphyr::from_str_with_options::<serde::de::IgnoredAny>(text, options).is_ok()
+}
+
+/// How many mistakes one file may report (each costs a parse).
+const MAX_RECOVERIES: usize = 100;
+
+/// The strict parse of `source`, or its first error: the diagnostic, the raw error and the
+/// names allowed where a name was unknown.
+fn strict(path: &str, source: &str) -> Result<model::File, Box<StrictError>> {
+    serde_saphyr::from_str(source).map_err(|e| {
         let text = e.without_snippet().to_string();
         // The plain form ends in " at line L, column C"; the location is kept apart.
         let message = text
             .rsplit_once(" at line ")
             .map_or(text.as_str(), |(m, _)| m);
-        let (message, help) = diagnostic::explain_parse_error(message);
-        let diagnostic = match e.location() {
-            Some(at) => Diagnostic::at(path, &at, message),
-            None => Diagnostic::whole(path, message),
+        let (explained, help) = diagnostic::explain_parse_error(message);
+        let allowed = diagnostic::allowed_names(message);
+        let location = e.location();
+        let diagnostic = match &location {
+            Some(at) => Diagnostic::at(path, at, explained),
+            None => Diagnostic::whole(path, explained),
+        }
+        .maybe_help(help);
+        let raw = recover::ParseError {
+            line: location.as_ref().map_or(0, |l| l.line()),
+            column: location.as_ref().map_or(0, |l| l.column()),
+            message: message.to_owned(),
         };
-        fail(vec![diagnostic.maybe_help(help)])
-    })?;
-    plan::plan_with(path, file, substitute).map_err(fail)
+        Box::new(StrictError(diagnostic, raw, allowed))
+    })
 }
+
+/// A strict-parse error: its diagnostic, the parser's own error and the names allowed where a
+/// name was unknown.
+struct StrictError(Diagnostic, recover::ParseError, Vec<String>);
 
 /// Scenario files under `path`: the file itself, or every `*.yaml`/`*.yml` of the directory,
 /// sorted by name.
@@ -156,6 +309,30 @@ pub fn files(path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     } else {
         Ok(vec![path.to_path_buf()])
     }
+}
+
+/// Scenario files under `path`: the file itself, or every `*.yaml`/`*.yml` of the directory
+/// and of its subdirectories (hidden ones aside), sorted by path.
+pub fn files_recursive(path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = files(path)?;
+    let mut dirs: Vec<_> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        out.extend(files_recursive(&dir)?);
+    }
+    out.sort();
+    Ok(out)
 }
 
 impl Scenario {

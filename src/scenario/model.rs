@@ -26,6 +26,9 @@ pub struct File {
     pub requires: Vec<Name>,
     /// End of the fault phase (virtual time).
     pub time_limit: Option<Dur>,
+    /// What becomes of a step still running (or not started) at the time limit.
+    #[serde(default)]
+    pub after_time_limit: AfterTimeLimit,
     /// Length of the liveness phase after the steps (`off` for none).
     pub liveness: Option<Liveness>,
     /// Default impairments of every link.
@@ -43,6 +46,18 @@ pub struct File {
     pub steps: Vec<Spanned<Step>>,
 }
 
+/// What becomes of a step that has not finished when the time limit ends the fault phase (it
+/// goes on, if at all, on the network the liveness phase healed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterTimeLimit {
+    /// It fails, whatever it does later (default).
+    #[default]
+    Fail,
+    /// It may finish later; the step list marks it `late`, `finished after time limit`.
+    Finish,
+}
+
 /// `liveness: 30s` or `liveness: off`.
 #[derive(Clone, Copy, Debug)]
 pub enum Liveness {
@@ -57,6 +72,13 @@ impl<'de> Deserialize<'de> for Liveness {
         let text = String::deserialize(d)?;
         if text.trim() == "off" {
             return Ok(Liveness::Off);
+        }
+        if !text.chars().any(|c| c.is_ascii_digit()) {
+            // A word: a misspelt `off` (the diagnostics say "did you mean").
+            return Err(serde::de::Error::custom(format!(
+                "unknown variant `{}`, expected one of `off`, `a duration such as 30s`",
+                text.trim()
+            )));
         }
         super::units::parse_duration(&text)
             .map(|d| Liveness::For(Dur(d)))
@@ -406,7 +428,7 @@ pub struct ResumptionExpect {
     pub used: bool,
 }
 
-/// Event kinds.
+/// Event kinds: the trace's words joined by `-` (`paseo_sim::EventKind::name`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventName {
@@ -422,8 +444,8 @@ pub enum EventName {
     DeliveryFailed,
     /// Reliable message acknowledged.
     Acked,
-    /// Application message received.
-    MessageReceived,
+    /// Application message received (trace: `app received`).
+    AppReceived,
     /// Exchange ended.
     ExchangeClosed,
 }

@@ -186,6 +186,7 @@ pub fn plan_with(
         seed: file.seed,
         requires,
         time_limit: file.time_limit.map_or(DEFAULT_TIME_LIMIT, |d| d.0),
+        after_time_limit: file.after_time_limit,
         liveness: match file.liveness {
             None => Some(DEFAULT_LIVENESS),
             Some(Liveness::Off) => None,
@@ -320,11 +321,18 @@ impl Planner<'_> {
                     .passcode
                     .as_ref()
                     .map_or(def.name.referenced, |p| p.referenced);
-                self.error(
-                    &at,
-                    format!("passcode {passcode} is not allowed: {e}"),
-                    None,
-                );
+                let (message, help) = match e {
+                    paseo_core::pase::PasscodeError::OutOfRange(_) => (
+                        format!("passcode {passcode} is out of range"),
+                        "a setup passcode is from 1 to 99999998",
+                    ),
+                    paseo_core::pase::PasscodeError::Forbidden(_) => (
+                        format!("passcode {passcode} is too easy to guess"),
+                        "Matter forbids 00000000, 11111111 … 99999999, 12345678 and 87654321 \
+                         (the Core Specification's invalid passcodes); the default is 20202021",
+                    ),
+                };
+                self.error(&at, message, Some(help.to_owned()));
             }
             let mut setup = Commissioning::with_passcode(passcode);
             if let Some(d) = &def.discriminator {
@@ -1113,8 +1121,8 @@ fn event_kind(e: EventName) -> EventKind {
         EventName::SessionClosed => EventKind::SessionClosed,
         EventName::HandshakeFailed => EventKind::HandshakeFailed,
         EventName::DeliveryFailed => EventKind::DeliveryFailed,
-        EventName::Acked => EventKind::Acknowledged,
-        EventName::MessageReceived => EventKind::MessageReceived,
+        EventName::Acked => EventKind::Acked,
+        EventName::AppReceived => EventKind::AppReceived,
         EventName::ExchangeClosed => EventKind::ExchangeClosed,
     }
 }

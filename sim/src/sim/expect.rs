@@ -84,7 +84,7 @@ pub enum Expectation {
     Datagrams {
         /// Which counter.
         counter: DatagramCounter,
-        /// Only datagrams sent by this node (received, for `duplicates-received`).
+        /// Only datagrams sent by this node (received, for `duplicates_received`).
         node: Option<String>,
         /// Bounds.
         count: CountRange,
@@ -131,7 +131,9 @@ impl fmt::Display for CountRange {
     }
 }
 
-/// Application-level events, as the trace names them.
+/// Application-level events, as the trace names them. One vocabulary: a scenario's `event:`
+/// is [`EventKind::name`], the trace line's words with `-` between them (`app-received` for
+/// `… : app received`), and failures quote the trace's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventKind {
@@ -146,14 +148,31 @@ pub enum EventKind {
     /// A reliable message was not acknowledged.
     DeliveryFailed,
     /// A reliable message was acknowledged.
-    Acknowledged,
+    Acked,
     /// An application message arrived.
-    MessageReceived,
+    AppReceived,
     /// An exchange ended.
     ExchangeClosed,
 }
 
 impl EventKind {
+    /// Every kind, in the order the scenario language lists them.
+    pub const ALL: [EventKind; 8] = [
+        EventKind::SessionOpened,
+        EventKind::SessionResumed,
+        EventKind::SessionClosed,
+        EventKind::HandshakeFailed,
+        EventKind::DeliveryFailed,
+        EventKind::Acked,
+        EventKind::AppReceived,
+        EventKind::ExchangeClosed,
+    ];
+
+    /// The name scenarios write (`event: app-received`): the trace's words joined by `-`.
+    pub fn name(self) -> String {
+        self.trace_text().replace(' ', "-")
+    }
+
     /// The start of the trace's decision text for this event.
     pub fn trace_text(self) -> &'static str {
         match self {
@@ -162,8 +181,8 @@ impl EventKind {
             EventKind::SessionClosed => "session closed",
             EventKind::HandshakeFailed => "handshake failed",
             EventKind::DeliveryFailed => "delivery failed",
-            EventKind::Acknowledged => "acked",
-            EventKind::MessageReceived => "app received",
+            EventKind::Acked => "acked",
+            EventKind::AppReceived => "app received",
             EventKind::ExchangeClosed => "exchange closed",
         }
     }
@@ -177,9 +196,9 @@ impl EventKind {
     }
 }
 
-/// Datagram counters read from the trace.
+/// Datagram counters read from the trace (named as scenarios write them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum DatagramCounter {
     /// Handed to the network (first transmissions and retransmissions).
     Sent,

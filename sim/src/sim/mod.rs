@@ -398,6 +398,7 @@ impl Simulation {
         self.started = true;
         let limit = Instant::ZERO + options.limit;
         let mut liveness_deadline: Option<Instant> = None;
+        let mut limit_reached: Option<Instant> = None;
         let mut quiet_steps = 0u32;
         let end = loop {
             let now = self.now();
@@ -412,8 +413,15 @@ impl Simulation {
             let nothing_scheduled = self.timed.is_empty() && self.sequence.is_empty();
             match liveness_deadline {
                 None => {
-                    let phase_over = now >= limit || (quiet_steps >= 2 && nothing_scheduled);
+                    let done = quiet_steps >= 2 && nothing_scheduled;
+                    let phase_over = now >= limit || done;
                     if phase_over {
+                        if !done {
+                            // Steps still running (or not started) now finish, if at all, on
+                            // the healed network: the report says so, and the judge of the
+                            // steps does not count them as done in the fault phase.
+                            limit_reached = Some(now);
+                        }
                         match options.liveness {
                             Some(bound) => {
                                 liveness_deadline = Some(now + bound);
@@ -460,7 +468,9 @@ impl Simulation {
         } else {
             end
         };
-        self.report(end, now)
+        let mut report = self.report(end, now);
+        report.time_limit_reached = limit_reached;
+        report
     }
 
     fn violations(&self) -> Vec<Violation> {
@@ -497,6 +507,7 @@ impl Simulation {
             actions: self.records.clone(),
             steps: self.steps,
             messages: recorder.oracles.message_counts(),
+            time_limit_reached: None,
         }
     }
 

@@ -101,6 +101,9 @@ pub struct RunReport {
     pub steps: u64,
     /// Application messages sent, and how many were delivered at least once.
     pub messages: (usize, usize),
+    /// When the time limit ended the fault phase (something was still running, waiting to
+    /// start or in flight); `None` if the run was done and quiet before it.
+    pub time_limit_reached: Option<Instant>,
 }
 
 impl RunReport {
@@ -153,6 +156,18 @@ impl RunReport {
             .iter()
             .filter(|r| r.kind == crate::trace::RecordKind::Event)
             .collect()
+    }
+
+    /// Whether the action labelled `label` ran past the time limit: it had not finished
+    /// (or not started) when the fault phase ended, so whatever it did after that happened on
+    /// the network the liveness phase healed.
+    pub fn past_time_limit(&self, label: &str) -> bool {
+        let Some(limit) = self.time_limit_reached else {
+            return false;
+        };
+        self.outcome_of(label)
+            .and_then(|r| r.finished)
+            .is_none_or(|finished| finished > limit)
     }
 
     /// The record of the action labelled `label`.
