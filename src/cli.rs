@@ -34,9 +34,14 @@ pub struct Outputs {
     /// Write the trace as JSON lines (one object per record) to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// Write every datagram sent as a pcap capture (IPv6/UDP, Wireshark decodes Matter) to FILE.
+    /// Write every datagram sent as a pcap capture (IPv6/UDP port 5540) to FILE; Wireshark
+    /// decodes it as Matter with tools/wireshark/matter.lua.
     #[arg(long, value_name = "FILE")]
     pcap: Option<PathBuf>,
+    /// Write every secure session's keys (one MATTER_SESSION line each) to FILE, for the
+    /// Wireshark dissector and `paseo decode --keylog`.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
     /// Write a Mermaid sequence diagram of the run to FILE.
     #[arg(long, value_name = "FILE")]
     mermaid: Option<PathBuf>,
@@ -250,6 +255,7 @@ fn run_one(file: &Path, seed: Option<u64>, json: bool, quiet: bool, outputs: &Ou
             (&outputs.trace, report.trace.json_lines().into_bytes()),
             (&outputs.pcap, report.trace.pcap(CapturePoint::Sent)),
             (&outputs.mermaid, report.trace.mermaid().into_bytes()),
+            (&outputs.keylog, report.keylog_text().into_bytes()),
         ];
         for (path, bytes) in writes {
             if let Some(path) = path

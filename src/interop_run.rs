@@ -53,6 +53,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
         actions: script.actions,
         steps: 0,
         messages: (0, 0),
+        keylog: Vec::new(),
     };
     let steps = judge_steps(scenario, &report);
     let verdict = verdict(&report, &steps);

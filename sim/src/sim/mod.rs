@@ -497,6 +497,7 @@ impl Simulation {
             actions: self.records.clone(),
             steps: self.steps,
             messages: recorder.oracles.message_counts(),
+            keylog: recorder.keylog.clone(),
         }
     }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use paseo_core::node::NodeStats;
+use paseo_core::session::keys::KeyLogEntry;
 use paseo_core::time::Instant;
 use serde::Serialize;
 
@@ -101,12 +102,20 @@ pub struct RunReport {
     pub steps: u64,
     /// Application messages sent, and how many were delivered at least once.
     pub messages: (usize, usize),
+    /// The keys of every secure session of the run (both ends are ours), for `--keylog`;
+    /// never part of the trace.
+    pub keylog: Vec<KeyLogEntry>,
 }
 
 impl RunReport {
     /// SHA-256 of the text trace.
     pub fn trace_hash(&self) -> String {
         self.trace.hash()
+    }
+
+    /// The key log file: one [`KeyLogEntry::line`] per session, each ending in `\n`.
+    pub fn keylog_text(&self) -> String {
+        self.keylog.iter().map(|e| e.line() + "\n").collect()
     }
 
     /// No violation and no host error.
