@@ -349,7 +349,9 @@ fn key_log_entry_decrypts_both_directions() {
         };
         assert_eq!((entry.initiator_node_id, entry.responder_node_id), nodes);
         for (from_initiator, session) in [(true, &mut a), (false, &mut b)] {
-            let datagram = session.encode(T0, &app_message(3, b"hello")).expect("encode");
+            let datagram = session
+                .encode(T0, &app_message(3, b"hello"))
+                .expect("encode");
             let message = Message::decode(&datagram).expect("header");
             let (key, node) = if from_initiator {
                 (entry.i2r, entry.initiator_node_id)

@@ -230,7 +230,10 @@ mod keylog_tests {
 
     #[test]
     fn bad_lines_are_typed_errors() {
-        assert_eq!(KeyLogEntry::parse("CLIENT_RANDOM x y"), Err(KeyLogError::Label));
+        assert_eq!(
+            KeyLogEntry::parse("CLIENT_RANDOM x y"),
+            Err(KeyLogError::Label)
+        );
         let line = entry().line();
         assert_eq!(
             KeyLogEntry::parse(&line.replace(" I2R=", " X=")),

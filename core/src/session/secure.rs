@@ -107,9 +107,15 @@ impl SecureSession {
             SessionKind::Case => (args.local_node_id, args.peer_node_id),
         };
         let (initiator, responder) = if args.is_initiator {
-            ((args.session_id, local_node_id), (args.peer_session_id, peer_node_id))
+            (
+                (args.session_id, local_node_id),
+                (args.peer_session_id, peer_node_id),
+            )
         } else {
-            ((args.peer_session_id, peer_node_id), (args.session_id, local_node_id))
+            (
+                (args.peer_session_id, peer_node_id),
+                (args.session_id, local_node_id),
+            )
         };
         let key_log = KeyLogEntry {
             initiator_session_id: initiator.0,
