@@ -138,15 +138,10 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
-    /// Decode one Matter datagram given as hex: message header and, on the unsecured
-    /// session, the protocol header.
-    Decode {
-        /// Print one JSON object (field names as in message_codec.json) instead of lines.
-        #[arg(long)]
-        json: bool,
-        /// The datagram as hex (whitespace and a 0x prefix are ignored).
-        hex: String,
-    },
+    /// Decode one Matter datagram given as hex: message header, protocol header and payload
+    /// TLV, decrypted with --keys or --keylog on a secure session; or, with --pcap, every
+    /// datagram of a capture as trace lines (and --html, the viewer).
+    Decode(decode::DecodeArgs),
 }
 
 /// `paseo sweep merge`.
@@ -204,19 +199,7 @@ pub fn main() -> u8 {
         } => explore_cmd(&seeds, &out, jobs, shrink_budget),
         Command::Check { path } => check(&path),
         Command::Conform { suite, peers, out } => conform_cmd(&suite, &peers, out.as_deref()),
-        Command::Decode { json, hex } => match decode::render(&hex, json) {
-            Ok(text) => {
-                print!("{text}");
-                if json {
-                    println!();
-                }
-                EXIT_PASS
-            }
-            Err(err) => {
-                eprintln!("paseo decode: {err}");
-                EXIT_BAD_SCENARIO
-            }
-        },
+        Command::Decode(args) => decode::main(&args),
     }
 }
 
