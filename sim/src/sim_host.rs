@@ -124,7 +124,8 @@ impl SimHooks {
     }
 }
 
-fn rx_text(decision: Option<RxDecision>) -> &'static str {
+/// The trace's word for what a node decided about a datagram it was handed.
+pub(crate) fn rx_text(decision: Option<RxDecision>) -> &'static str {
     match decision {
         Some(RxDecision::Delivered) => "delivered",
         Some(RxDecision::Ack) => "acked",

@@ -187,6 +187,29 @@ impl KeyLogEntry {
     }
 }
 
+impl KeyLogEntry {
+    /// Decrypts `message` if it belongs to this session: I2R with the initiator's node id in
+    /// the nonce when its header names the responder's session id, R2I with the responder's
+    /// when it names the initiator's. `None` when it names neither or does not authenticate.
+    pub fn open(&self, message: &crate::codec::Message<'_>) -> Option<Vec<u8>> {
+        let header = &message.header;
+        let mut tries = Vec::with_capacity(2);
+        if header.session_id == self.responder_session_id {
+            tries.push((&self.i2r, self.initiator_node_id));
+        }
+        if header.session_id == self.initiator_session_id {
+            tries.push((&self.r2i, self.responder_node_id));
+        }
+        tries.into_iter().find_map(|(key, node)| {
+            let nonce =
+                crate::codec::message_nonce(header.security_flags(), header.message_counter, node);
+            Aes128CcmKey::new(key)
+                .decrypt(&nonce, message.header_bytes, message.payload)
+                .ok()
+        })
+    }
+}
+
 impl core::fmt::Debug for KeyLogEntry {
     /// Never prints key material.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
