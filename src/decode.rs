@@ -17,6 +17,11 @@ use paseo_core::session::keys::KeyLogEntry;
 use paseo_core::tlv::{Data, Tag, TagNumber, Value as Tlv, decode_element};
 use serde_json::{Value, json};
 
+// Exit codes: decoded; bad input (hex, header, keys, capture); an output file could not be
+// written. The CLI's codes (src/run.rs).
+use crate::run::EXIT_PASS as EXIT_OK;
+use crate::run::{EXIT_BAD_SCENARIO as EXIT_BAD_INPUT, EXIT_INTERNAL as EXIT_CANNOT_WRITE};
+
 /// Length of the AES-CCM MIC at the end of an encrypted message (SESSION-LAYER.md §1.4).
 const MIC_LEN: usize = 16;
 
@@ -612,13 +617,6 @@ pub struct DecodeArgs {
     #[arg(required_unless_present = "pcap")]
     pub hex: Option<String>,
 }
-
-/// Exit code: decoded.
-const EXIT_OK: u8 = 0;
-/// Exit code: bad input (hex, header, keys, capture).
-const EXIT_BAD_INPUT: u8 = 3;
-/// Exit code: an output file could not be written.
-const EXIT_CANNOT_WRITE: u8 = 4;
 
 /// Runs `paseo decode`; returns the exit code.
 pub fn main(args: &DecodeArgs) -> u8 {
