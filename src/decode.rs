@@ -645,7 +645,8 @@ fn run(args: &DecodeArgs) -> Result<u8, Box<dyn std::error::Error>> {
             print!("{}", trace.text());
         }
         if let Some(out) = &args.html {
-            let view = crate::html::capture_view(&path.display().to_string(), &trace.records);
+            let view =
+                crate::html::capture_view(&path.display().to_string(), &trace.records, &keys);
             if let Err(e) = std::fs::write(out, crate::html::page(&view)) {
                 eprintln!("paseo decode: cannot write {}: {e}", out.display());
                 return Ok(EXIT_CANNOT_WRITE);

@@ -225,6 +225,16 @@ fn pcap_decodes_to_the_trace_lines_and_the_viewer() {
     }
     let page = std::fs::read_to_string(&html).expect("html written");
     assert!(page.contains("CAPTURE"), "viewer verdict");
+    // Each datagram is drawn where it was captured, its details decrypted with the key log.
+    assert!(page.contains("\"fate\":\"captured\""), "captured fate");
+    assert!(
+        !page.contains("\"fate\":\"in-flight\""),
+        "no arrow runs to the end"
+    );
+    assert!(
+        page.contains("decrypted with key log line"),
+        "details decrypted"
+    );
     // A file that is no capture is bad input.
     let output = paseo(&["decode", "--pcap", &dir.join("keys").display().to_string()]);
     assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{output:?}");

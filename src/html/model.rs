@@ -274,8 +274,17 @@ fn timeline(
 
 /// The view of a capture's trace (`paseo decode --pcap FILE --html OUT`): the timeline only,
 /// no steps, and a verdict that says a capture is not judged.
-pub fn capture_view(file: &str, records: &[TraceRecord]) -> View {
-    let (flights, exchanges, sessions, events) = timeline(records);
+pub fn capture_view(file: &str, records: &[TraceRecord], keys: &decode::Keys) -> View {
+    let (mut flights, exchanges, sessions, events) = timeline(records);
+    for f in &mut flights {
+        // Drawn at its capture time; details decrypted with the keys given.
+        f.fate = Fate::Captured;
+        f.end_us = Some(f.sent_us);
+        f.decoded = match decode::render_with_keys(&f.hex, false, keys) {
+            Ok(text) => text,
+            Err(e) => format!("{e}\n"),
+        };
+    }
     View {
         scenario: "capture".to_owned(),
         file: file.to_owned(),

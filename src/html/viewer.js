@@ -13,7 +13,7 @@
   var DATA = JSON.parse(document.getElementById("paseo-data").textContent);
   var SVGNS = "http://www.w3.org/2000/svg";
   var AXIS = 96, LANE = 230, TOP = 44, ROW = 21, GUTTER = 150, LANE_MAX = 230, LANE_MIN = 140;
-  var FATES = ["delivered", "retransmitted", "duplicate", "dropped", "undecryptable", "rejected", "in-flight"];
+  var FATES = ["delivered", "retransmitted", "duplicate", "dropped", "undecryptable", "rejected", "in-flight", "captured"];
   var state = { node: "", session: "", exchange: "", scale: "compact", hiddenFates: {}, selected: -1 };
 
   function el(tag, attrs, parent, text) {
