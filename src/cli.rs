@@ -52,9 +52,14 @@ pub struct Outputs {
     /// Write the trace as JSON lines (one object per record) to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// Write every datagram sent as a pcap capture (IPv6/UDP, Wireshark decodes Matter) to FILE.
+    /// Write every datagram sent as a pcap capture (IPv6/UDP port 5540) to FILE; Wireshark
+    /// decodes it as Matter with tools/wireshark/matter.lua.
     #[arg(long, value_name = "FILE")]
     pcap: Option<PathBuf>,
+    /// Write every secure session's keys (one MATTER_SESSION line each) to FILE, for the
+    /// Wireshark dissector and `paseo decode --keylog`.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
     /// Write a Mermaid sequence diagram of the run to FILE.
     #[arg(long, value_name = "FILE")]
     mermaid: Option<PathBuf>,
@@ -164,15 +169,10 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
-    /// Decode one Matter datagram given as hex: message header and, on the unsecured
-    /// session, the protocol header.
-    Decode {
-        /// Print one JSON object (field names as in message_codec.json) instead of lines.
-        #[arg(long)]
-        json: bool,
-        /// The datagram as hex (whitespace and a 0x prefix are ignored).
-        hex: String,
-    },
+    /// Decode one Matter datagram given as hex: message header, protocol header and payload
+    /// TLV, decrypted with --keys or --keylog on a secure session; or, with --pcap, every
+    /// datagram of a capture as trace lines (and --html, the viewer).
+    Decode(decode::DecodeArgs),
 }
 
 /// `paseo sweep merge`.
@@ -234,27 +234,7 @@ pub fn main() -> u8 {
         } => explore_cmd(&seeds, &out, jobs, shrink_budget),
         Command::Check { path } => check(&path),
         Command::Conform { suite, peers, out } => conform_cmd(&suite, &peers, out.as_deref()),
-        Command::Decode { json, hex } => match decode::render(&hex, json) {
-            Ok(text) => {
-                print!("{text}");
-                if json {
-                    println!();
-                }
-                EXIT_PASS
-            }
-            Err(err) => {
-                eprintln!("paseo decode: {err}");
-                if json {
-                    print_error_json(
-                        json!({}),
-                        "ERROR (bad input)",
-                        EXIT_BAD_SCENARIO,
-                        &err.to_string(),
-                    );
-                }
-                EXIT_BAD_SCENARIO
-            }
-        },
+        Command::Decode(args) => decode::main(&args),
     }
 }
 
@@ -388,6 +368,7 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
         &outputs.pcap,
         &outputs.mermaid,
         &outputs.html,
+        &outputs.keylog,
     ];
     if let Some(why) = named.into_iter().flatten().find_map(|p| unwritable(p)) {
         eprintln!("paseo: {why}");
@@ -439,6 +420,7 @@ fn run_one(file: &Path, seed: Option<u64>, report: &Report) -> u8 {
         writes.push((&outputs.trace, report.trace.json_lines().into_bytes()));
         writes.push((&outputs.pcap, report.trace.pcap(CapturePoint::Sent)));
         writes.push((&outputs.mermaid, report.trace.mermaid().into_bytes()));
+        writes.push((&outputs.keylog, report.keylog_text().into_bytes()));
     }
     if outputs.html.is_some() {
         writes.push((&outputs.html, html::render(&scenario, &run).into_bytes()));

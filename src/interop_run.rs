@@ -45,6 +45,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
         None if !script.violations.is_empty() => EndReason::Violation,
         None => EndReason::Quiet,
     };
+    let messages = message_counts(&script.trace, &peer_name(scenario));
     let report = RunReport {
         seed,
         scenario: scenario.name.clone(),
@@ -56,8 +57,9 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
         stats: script.stats,
         actions: script.actions,
         steps: 0,
-        messages: (0, 0),
+        messages,
         time_limit_reached: None,
+        keylog: script.keylog,
     };
     let steps = judge_steps(scenario, &report);
     let verdict = verdict(&report, &steps);
@@ -68,6 +70,51 @@ pub fn run(scenario: &Scenario, seed: u64) -> Run {
         verdict,
         peer_log: Some(script.peer_log),
     }
+}
+
+fn peer_name(scenario: &Scenario) -> String {
+    scenario
+        .real_peer
+        .as_ref()
+        .map_or_else(String::new, |p| p.ours.clone())
+}
+
+/// Application messages (any protocol but Secure Channel) exchanged by our node `ours`, and
+/// how many were delivered: each one our node sent (first transmissions), delivered when the
+/// device acknowledged its counter; each one our node received and delivered. What the
+/// simulator counts through both nodes' applications, counted here from our side of the wire.
+pub fn message_counts(trace: &paseo_sim::trace::Trace, ours: &str) -> (usize, usize) {
+    use paseo_sim::trace::RecordKind;
+    let app = |r: &paseo_sim::trace::TraceRecord| {
+        r.header
+            .as_ref()
+            .and_then(|h| h.exchange.as_ref())
+            .is_some_and(|x| x.protocol != "SC")
+    };
+    let acked: std::collections::BTreeSet<String> = trace
+        .records
+        .iter()
+        .filter(|r| r.node == ours && r.kind == RecordKind::Event && r.decision == "acked")
+        .filter_map(|r| r.subject.rsplit(' ').next().map(str::to_owned))
+        .collect();
+    let (mut sent, mut delivered) = (0, 0);
+    for r in trace.records.iter().filter(|r| r.node == ours && app(r)) {
+        match r.kind {
+            RecordKind::Tx if r.decision == "sent" => {
+                sent += 1;
+                let counter = r.header.as_ref().map(|h| format!("c={}", h.counter));
+                if counter.is_some_and(|c| acked.contains(&c)) {
+                    delivered += 1;
+                }
+            }
+            RecordKind::Rx if r.decision == "delivered" => {
+                sent += 1;
+                delivered += 1;
+            }
+            _ => {}
+        }
+    }
+    (sent, delivered)
 }
 
 /// What the script needs, from the checked scenario.
@@ -166,7 +213,7 @@ pub fn redacted_lines(trace: &paseo_sim::trace::Trace, mode: Redaction) -> Vec<S
             line
         };
         if mode == Redaction::DistinctSorted
-            && (out.contains(&line) || (r.kind == RecordKind::Rx && r.decision != "Delivered"))
+            && (out.contains(&line) || (r.kind == RecordKind::Rx && r.decision != "delivered"))
         {
             continue;
         }
@@ -232,5 +279,58 @@ fn action_impairs(action: &paseo_sim::Action) -> bool {
         Action::Labelled { action, .. } => action_impairs(action),
         Action::Sequence(a) | Action::Parallel(a) => a.iter().any(action_impairs),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use paseo_core::time::Instant;
+    use paseo_sim::trace::{ExchangeSummary, HeaderSummary, RecordKind, Trace, TraceRecord};
+
+    use super::message_counts;
+
+    fn datagram(kind: RecordKind, counter: u32, protocol: &str, decision: &str) -> TraceRecord {
+        TraceRecord {
+            at: Instant::ZERO,
+            node: "ctrl".into(),
+            kind,
+            peer: "dev".into(),
+            header: Some(HeaderSummary {
+                session_id: 1,
+                counter,
+                exchange: Some(ExchangeSummary {
+                    exchange_id: 1,
+                    initiator: true,
+                    reliable: true,
+                    ack: None,
+                    protocol: protocol.into(),
+                    opcode: "X".into(),
+                }),
+                opaque: None,
+            }),
+            subject: String::new(),
+            decision: decision.into(),
+            wire: None,
+        }
+    }
+
+    #[test]
+    fn counts_app_messages_both_ways_and_acks() {
+        let mut acked = datagram(RecordKind::Event, 0, "IM", "acked");
+        acked.header = None;
+        acked.subject = "s1/x1i c=10".into();
+        let trace = Trace {
+            records: vec![
+                datagram(RecordKind::Tx, 10, "IM", "sent"),
+                datagram(RecordKind::Tx, 10, "IM", "retransmit 1"),
+                acked,
+                datagram(RecordKind::Tx, 11, "IM", "sent"), // never acked
+                datagram(RecordKind::Tx, 12, "SC", "sent"), // not an app message
+                datagram(RecordKind::Rx, 50, "IM", "delivered"),
+                datagram(RecordKind::Rx, 50, "IM", "duplicate"),
+            ],
+        };
+        assert_eq!(message_counts(&trace, "ctrl"), (3, 2));
+        assert_eq!(message_counts(&trace, "dev"), (0, 0));
     }
 }

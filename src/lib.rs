@@ -1,6 +1,7 @@
 //! `paseo`: the scenario language, the runner and the command line of the paseo simulator.
 //! The binary (`src/main.rs`) only parses arguments and calls [`cli::main`].
 
+pub mod capture;
 pub mod cli;
 pub mod conform;
 pub mod decode;

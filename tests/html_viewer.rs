@@ -252,6 +252,15 @@ fn the_viewer_draws_every_datagram_and_shows_the_clicked_one() {
         details.contains("fate") && details.contains("opcode"),
         "{details}"
     );
+    // Where arrows cross, labels are moved or hidden: none overlaps another.
+    assert_eq!(result["labels"]["overlapping"], 0, "{result}");
+    assert!(
+        result["labels"]["shown"].as_u64().is_some_and(|n| n > 0),
+        "{result}"
+    );
+    // A passing run has nothing to jump to.
+    assert_eq!(result["jump"]["enabled"], false, "{result}");
+    assert_eq!(result["jump"]["text"], "no failure", "{result}");
 
     let shot = out_dir().join("screenshot.png");
     let _ = std::fs::remove_file(&shot);
@@ -296,7 +305,58 @@ fn violations_and_failed_steps_are_marked_in_red() {
         // The nonce-reuse oracle names the datagram: its arrow is drawn in red.
         let red_arrows = result["violations"].as_u64().unwrap_or(0);
         assert_eq!(red_arrows >= 1, exit == 1, "{name}: {result}");
+        // "jump to first failure" scrolls the earliest mark into view, highlights it and
+        // selects its datagram when it has one.
+        let jump = &result["jump"];
+        assert_eq!(jump["enabled"], true, "{name}: {result}");
+        assert_eq!(jump["current"], 1, "{name}: {result}");
+        let (top, y, h) = (
+            jump["scroll_top"].as_f64().expect("scroll_top"),
+            jump["mark_y"].as_f64().expect("mark_y"),
+            jump["view_height"].as_f64().expect("view_height"),
+        );
+        assert!(
+            top <= y && y <= top + h,
+            "{name}: mark off screen: {result}"
+        );
+        if let Some(flight) = jump["first_flight"].as_u64() {
+            assert_eq!(jump["selected"], flight, "{name}: {result}");
+        }
+        assert_eq!(result["labels"]["overlapping"], 0, "{name}: {result}");
     }
+}
+
+#[test]
+fn ten_nodes_scroll_under_a_fixed_time_axis() {
+    let Some(browser) = browser() else { return };
+    // One commissioner and ten devices: eleven lanes, many crossing arrows.
+    let (html, _) = render("scenarios/multi-node-pairing.yaml", "multi-node-pairing", 0);
+    let result = selftest_result(&headless(
+        &browser,
+        &["--dump-dom".to_owned(), "--window-size=1280,900".to_owned()],
+        &url(&html),
+    ));
+    assert_eq!(result["lanes"], 11, "{result}");
+    let lane = result["lane_width"].as_u64().expect("lane width");
+    assert!((140..=230).contains(&lane), "{result}");
+    // Lanes that do not fit scroll sideways; the time axis labels and lane names follow the
+    // scroll so they stay in view.
+    let chart = result["chart_width"].as_f64().expect("chart width");
+    let view = result["timeline_width"].as_f64().expect("timeline width");
+    assert!(chart > view, "eleven lanes overflow {view}px: {result}");
+    let left = result["sticky"]["scroll_left"].as_f64().expect("scrolled");
+    assert!(left > 0.0, "{result}");
+    assert_eq!(
+        result["sticky"]["axis"],
+        format!("translate({left},0)"),
+        "{result}"
+    );
+    assert_eq!(result["sticky"]["lanes"], "translate(0,0)", "{result}");
+    assert_eq!(result["labels"]["overlapping"], 0, "{result}");
+    assert!(
+        result["labels"]["shown"].as_u64().is_some_and(|n| n > 0),
+        "{result}"
+    );
 }
 
 #[test]

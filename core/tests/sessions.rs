@@ -328,3 +328,46 @@ proptest! {
         }
     }
 }
+
+/// The key log entry of a session decrypts its traffic in both directions with nothing but the
+/// header bytes (as Wireshark or `paseo decode --keylog` do), and both ends log the same line.
+#[test]
+fn key_log_entry_decrypts_both_directions() {
+    use paseo_core::codec::message_nonce;
+    use paseo_core::crypto::Aes128CcmKey;
+    for kind in [SessionKind::Pase, SessionKind::Case] {
+        let (mut a, mut b) = pair(kind, 7);
+        let entry = a.key_log().clone();
+        assert_eq!(entry, *b.key_log(), "{kind:?}: both ends log one line");
+        assert_eq!(
+            (entry.initiator_session_id, entry.responder_session_id),
+            (10, 20)
+        );
+        let nodes = match kind {
+            SessionKind::Pase => (0, 0),
+            SessionKind::Case => (0x1111, 0x2222),
+        };
+        assert_eq!((entry.initiator_node_id, entry.responder_node_id), nodes);
+        for (from_initiator, session) in [(true, &mut a), (false, &mut b)] {
+            let datagram = session
+                .encode(T0, &app_message(3, b"hello"))
+                .expect("encode");
+            let message = Message::decode(&datagram).expect("header");
+            let (key, node) = if from_initiator {
+                (entry.i2r, entry.initiator_node_id)
+            } else {
+                (entry.r2i, entry.responder_node_id)
+            };
+            let nonce = message_nonce(
+                message.header.security_flags(),
+                message.header.message_counter,
+                node,
+            );
+            let plain = Aes128CcmKey::new(&key)
+                .decrypt(&nonce, message.header_bytes, message.payload)
+                .expect("the logged key decrypts");
+            let inner = ProtocolMessage::decode(&plain).expect("protocol header");
+            assert_eq!(inner.payload, b"hello");
+        }
+    }
+}

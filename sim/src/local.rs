@@ -17,7 +17,9 @@ use crate::command::{ActionId, Command, Outcome};
 use crate::host::Hooks;
 use crate::trace::{
     HeaderSummary, RecordKind, Trace, TraceRecord, WireDatagram, header_ids, summarize,
+    summarize_with_keys,
 };
+use paseo_core::session::keys::KeyLogEntry;
 
 /// Commands for one node, shared between whoever issues them and the node's loop.
 #[derive(Debug, Default)]
@@ -43,6 +45,21 @@ pub struct LocalLog {
     pub outcomes: Vec<(ActionId, Outcome)>,
     /// Application events, in order.
     pub events: Vec<Event>,
+    /// The keys of every secure session the node opened, once each (`--keylog`, and to show
+    /// the node's own datagrams decoded).
+    pub keylog: Vec<KeyLogEntry>,
+}
+
+impl LocalLog {
+    /// Keeps the keys of every secure session `node` has that are not kept yet (called when a
+    /// session opens and before each datagram out: a session can send before its event).
+    pub fn note_keys(&mut self, node: &Node) {
+        for session in node.sessions().sessions() {
+            if !self.keylog.contains(session.key_log()) {
+                self.keylog.push(session.key_log().clone());
+            }
+        }
+    }
 }
 
 /// Hooks that log and take commands from a queue.
@@ -125,7 +142,8 @@ impl Hooks for LocalHooks {
             dst: self.local,
             bytes: datagram.to_vec(),
         };
-        let decision = decision.map_or_else(|| "received".to_owned(), |d| format!("{d:?}"));
+        // The simulator's words (`delivered`, `acked`, …), so both traces read alike.
+        let decision = crate::sim_host::rx_text(decision).to_owned();
         self.record(
             now,
             RecordKind::Rx,
@@ -139,10 +157,11 @@ impl Hooks for LocalHooks {
     fn transmitting(
         &mut self,
         now: Instant,
-        _node: &Node,
+        node: &Node,
         transmit: &Transmit,
         retransmission: Option<u8>,
     ) {
+        self.log.borrow_mut().note_keys(node);
         let wire = WireDatagram {
             src: self.local,
             dst: transmit.destination,
@@ -152,8 +171,8 @@ impl Hooks for LocalHooks {
             Some(0) | None => "sent".to_owned(),
             Some(n) => format!("retransmit {n}"),
         };
-        // The peer's keys are out of reach here: the protocol header stays opaque.
-        let summary = summarize(&transmit.payload, None);
+        // The peer's sessions are out of reach, but the keys are ours: decode with them.
+        let summary = summarize_with_keys(&transmit.payload, &self.log.borrow().keylog);
         self.record(
             now,
             RecordKind::Tx,
@@ -164,7 +183,10 @@ impl Hooks for LocalHooks {
         );
     }
 
-    fn event(&mut self, now: Instant, _node: &Node, event: &Event) {
+    fn event(&mut self, now: Instant, node: &Node, event: &Event) {
+        if matches!(event, Event::SessionOpened { .. }) {
+            self.log.borrow_mut().note_keys(node);
+        }
         self.record(
             now,
             RecordKind::Event,

@@ -124,7 +124,8 @@ impl SimHooks {
     }
 }
 
-fn rx_text(decision: Option<RxDecision>) -> &'static str {
+/// The trace's word for what a node decided about a datagram it was handed.
+pub(crate) fn rx_text(decision: Option<RxDecision>) -> &'static str {
     match decision {
         Some(RxDecision::Delivered) => "delivered",
         Some(RxDecision::Ack) => "acked",
@@ -340,6 +341,14 @@ impl Hooks for SimHooks {
                 ..
             } => {
                 let s = node.sessions().get_session(*session_id);
+                if let Some(session) = s {
+                    // Both ends open the same session: log its keys once.
+                    let entry = session.key_log();
+                    let mut recorder = self.world.recorder.borrow_mut();
+                    if !recorder.keylog.contains(entry) {
+                        recorder.keylog.push(entry.clone());
+                    }
+                }
                 let peer = s
                     .and_then(|s| s.context().peer_address)
                     .map_or_else(|| "-".to_owned(), |a| self.world.name_of(a));

@@ -132,6 +132,8 @@ pub(crate) struct Recorder {
     pub outcomes: Vec<(ActionId, Instant, Outcome)>,
     /// Sessions reported closed (node index, local id), not yet collected by the driver.
     pub closed: Vec<(usize, u16)>,
+    /// Every secure session's keys, once each, in the order they opened (`--keylog`).
+    pub keylog: Vec<paseo_core::session::keys::KeyLogEntry>,
 }
 
 /// Everything the hosts and the driver share.

@@ -122,8 +122,14 @@ fn two_nodes_exchange_over_loopback_udp() {
             delivered,
             vec![100u64.to_be_bytes().to_vec(), 101u64.to_be_bytes().to_vec()]
         );
-        // b decrypted what it received with its own session: the trace shows the opcodes.
+        // b decrypted what it received with its own session: the trace shows the opcodes, in
+        // the simulator's words.
         let text = lb.borrow().trace.text();
-        assert!(text.contains("IM/InvokeRequest : Delivered"), "{text}");
+        assert!(text.contains("IM/InvokeRequest : delivered"), "{text}");
+        // a's own datagrams are decoded with the keys it logged when its session opened.
+        let sent = la.borrow().trace.text();
+        assert!(sent.contains("IM/InvokeRequest : sent"), "{sent}");
+        assert!(!sent.contains("[encrypted]"), "{sent}");
+        assert_eq!(la.borrow().keylog.len(), 1);
     });
 }

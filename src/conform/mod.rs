@@ -320,7 +320,7 @@ pub fn normalised(trace: &Trace, ours: &str) -> Vec<String> {
                 let Some(x) = r.header.as_ref().and_then(|h| h.exchange.as_ref()) else {
                     continue;
                 };
-                let decision = rx_decision(&r.decision);
+                let decision = r.decision.clone();
                 if x.protocol != "SC" || x.opcode == "StandaloneAck" || decision == "duplicate" {
                     continue;
                 }
@@ -337,24 +337,6 @@ pub fn normalised(trace: &Trace, ours: &str) -> Vec<String> {
     }
     out
 }
-
-/// The simulator's wording of a receive decision (the interop trace writes its Debug name).
-fn rx_decision(decision: &str) -> String {
-    match decision {
-        "Delivered" => "delivered",
-        "Ack" => "acked",
-        "Duplicate" => "duplicate",
-        "Malformed" => "dropped malformed",
-        "UnknownSession" => "dropped unknown session",
-        "Undecryptable" => "dropped undecryptable",
-        "Unsupported" => "dropped unsupported",
-        "Unsolicited" => "dropped unsolicited",
-        "SessionClosing" => "dropped session closing",
-        other => other,
-    }
-    .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

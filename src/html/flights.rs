@@ -32,6 +32,8 @@ pub enum Fate {
     Rejected,
     /// It had not arrived when the run ended.
     InFlight,
+    /// Seen in a capture (`paseo decode --pcap`): sent, its arrival unknown.
+    Captured,
 }
 
 /// One copy of a datagram on the network.

@@ -7,7 +7,7 @@ mod flights;
 mod model;
 
 pub use flights::Fate;
-pub use model::{View, view};
+pub use model::{View, capture_view, view};
 
 use crate::run::Run;
 use crate::scenario::Scenario;

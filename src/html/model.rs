@@ -174,15 +174,7 @@ pub fn view(scenario: &Scenario, run: &Run) -> View {
         .as_ref()
         .map_or(&[], |r| r.trace.records.as_slice());
     let end_us = run.report.as_ref().map_or(0, |r| r.ended_at.as_micros());
-    let mut flights: Vec<FlightView> = flights(records)
-        .iter()
-        .filter_map(|f| flight_view(f, records))
-        .collect();
-    let exchanges = exchanges(&flights);
-    let sessions = sessions(records);
-    for f in &mut flights {
-        f.session = session_key(f, &sessions);
-    }
+    let (mut flights, exchanges, sessions, events) = timeline(records);
     let mut marks = Vec::new();
     for v in run.report.iter().flat_map(|r| &r.violations) {
         let flight = v.datagram.as_ref().and_then(|hex| {
@@ -227,20 +219,7 @@ pub fn view(scenario: &Scenario, run: &Run) -> View {
         end_us,
         nodes: nodes(records),
         flights,
-        events: records
-            .iter()
-            .filter(|r| matches!(r.kind, RecordKind::Event | RecordKind::Action))
-            .map(|r| EventView {
-                at_us: r.at.as_micros(),
-                node: r.node.clone(),
-                kind: if r.kind == RecordKind::Event {
-                    "event"
-                } else {
-                    "action"
-                },
-                text: r.text().trim_start().to_owned(),
-            })
-            .collect(),
+        events,
         sessions,
         exchanges,
         marks,
@@ -255,6 +234,73 @@ pub fn view(scenario: &Scenario, run: &Run) -> View {
                 finished_us: s.finished_us,
             })
             .collect(),
+    }
+}
+
+/// Flights (with their sessions), exchanges, sessions and event lines of `records`.
+fn timeline(
+    records: &[TraceRecord],
+) -> (
+    Vec<FlightView>,
+    Vec<ExchangeView>,
+    Vec<SessionView>,
+    Vec<EventView>,
+) {
+    let mut flights: Vec<FlightView> = flights(records)
+        .iter()
+        .filter_map(|f| flight_view(f, records))
+        .collect();
+    let exchanges = exchanges(&flights);
+    let sessions = sessions(records);
+    for f in &mut flights {
+        f.session = session_key(f, &sessions);
+    }
+    let events = records
+        .iter()
+        .filter(|r| matches!(r.kind, RecordKind::Event | RecordKind::Action))
+        .map(|r| EventView {
+            at_us: r.at.as_micros(),
+            node: r.node.clone(),
+            kind: if r.kind == RecordKind::Event {
+                "event"
+            } else {
+                "action"
+            },
+            text: r.text().trim_start().to_owned(),
+        })
+        .collect();
+    (flights, exchanges, sessions, events)
+}
+
+/// The view of a capture's trace (`paseo decode --pcap FILE --html OUT`): the timeline only,
+/// no steps, and a verdict that says a capture is not judged.
+pub fn capture_view(file: &str, records: &[TraceRecord], keys: &decode::Keys) -> View {
+    let (mut flights, exchanges, sessions, events) = timeline(records);
+    for f in &mut flights {
+        // Drawn at its capture time; details decrypted with the keys given.
+        f.fate = Fate::Captured;
+        f.end_us = Some(f.sent_us);
+        f.decoded = match decode::render_with_keys(&f.hex, false, keys) {
+            Ok(text) => text,
+            Err(e) => format!("{e}\n"),
+        };
+    }
+    View {
+        scenario: "capture".to_owned(),
+        file: file.to_owned(),
+        description: format!("{} UDP datagrams decoded from {file}", records.len()),
+        seed: 0,
+        verdict: "CAPTURE".to_owned(),
+        passed: true,
+        verdict_text: "a capture is decoded, not judged: no verdict".to_owned(),
+        end_us: records.last().map_or(0, |r| r.at.as_micros()),
+        nodes: nodes(records),
+        flights,
+        events,
+        sessions,
+        exchanges,
+        marks: Vec::new(),
+        steps: Vec::new(),
     }
 }
 

@@ -1,14 +1,19 @@
 // paseo trace viewer: draws the run inlined as JSON in #paseo-data. No network access.
 // Lanes are nodes (columns), virtual time runs down; every datagram copy is an arrow
 // (g.arrow) from its sending to its arrival (or to a cross where the network dropped it).
-// Opened with #selftest in the URL it counts the arrows, clicks the first one and writes
-// the result as JSON into #selftest-result (what tests/html_viewer.rs reads).
+// Labels that would overlap an earlier one try other spots along their arrow and are otherwise
+// hidden until hovered; lanes shrink to fit (down to a minimum) and otherwise scroll sideways
+// under a time axis and lane names that stay in view; "jump to first failure" scrolls to the
+// earliest violation or failed step and selects its datagram.
+// Opened with #selftest in the URL it counts the arrows, checks the labels, clicks the first
+// arrow, jumps to the first failure and writes the result as JSON into #selftest-result (what
+// tests/html_viewer.rs reads).
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("paseo-data").textContent);
   var SVGNS = "http://www.w3.org/2000/svg";
-  var AXIS = 96, LANE = 230, TOP = 44, ROW = 21, GUTTER = 150;
-  var FATES = ["delivered", "retransmitted", "duplicate", "dropped", "undecryptable", "rejected", "in-flight"];
+  var AXIS = 96, LANE = 230, TOP = 44, ROW = 21, GUTTER = 150, LANE_MAX = 230, LANE_MIN = 140;
+  var FATES = ["delivered", "retransmitted", "duplicate", "dropped", "undecryptable", "rejected", "in-flight", "captured"];
   var state = { node: "", session: "", exchange: "", scale: "compact", hiddenFates: {}, selected: -1 };
 
   function el(tag, attrs, parent, text) {
@@ -29,6 +34,19 @@
   function laneOf(name) { var i = DATA.nodes.indexOf(name); return i < 0 ? 0 : i; }
   function laneX(name) { return AXIS + laneOf(name) * LANE + LANE / 2; }
   function width() { return AXIS + DATA.nodes.length * LANE + GUTTER; }
+  // Lanes share the timeline's width, between LANE_MIN and LANE_MAX pixels each.
+  function laneWidth() {
+    var box = document.getElementById("timeline");
+    var room = (box && box.clientWidth ? box.clientWidth : 1000) - AXIS - GUTTER;
+    var fit = Math.floor(room / Math.max(1, DATA.nodes.length));
+    return Math.max(LANE_MIN, Math.min(LANE_MAX, fit));
+  }
+  // The earliest violation or failed step, or null.
+  function firstFailure() {
+    var first = null;
+    DATA.marks.forEach(function (m) { if (first === null || m.at_us < first.at_us) first = m; });
+    return first;
+  }
 
   // Every instant anything happens, for the compact scale (one row per instant).
   function instants() {
@@ -85,6 +103,10 @@
     option(s, "compact", "one row per instant");
     ["0.1", "0.5", "2", "10"].forEach(function (v) { option(s, v, v + " px/ms"); });
     s.addEventListener("change", function () { state.scale = s.value; draw(); });
+    var failure = firstFailure();
+    var jump = h("button", { id: "jump-failure", type: "button" }, c, failure ? "jump to first failure" : "no failure");
+    if (!failure) jump.disabled = true;
+    jump.addEventListener("click", jumpToFailure);
     var legend = h("span", { "class": "legend" }, c);
     var counts = {};
     DATA.flights.forEach(function (f) { counts[f.fate] = (counts[f.fate] || 0) + 1; });
@@ -100,6 +122,7 @@
   function draw() {
     var box = document.getElementById("timeline");
     box.textContent = "";
+    LANE = laneWidth();
     var H = bottom(), W = width();
     var svg = el("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, id: "chart" }, box);
     var defs = el("defs", {}, svg);
@@ -107,28 +130,28 @@
       var m = el("marker", { id: "head-" + fate, viewBox: "0 0 10 10", refX: 10, refY: 5, markerUnits: "userSpaceOnUse", markerWidth: 9, markerHeight: 9, orient: "auto" }, defs);
       el("path", { d: "M0,0 L10,5 L0,10 z", style: "fill: var(--" + fate + ")" }, m);
     });
-    // Time axis.
+    // Time axis: grid lines here, their labels in a group drawn last that stays at the left
+    // edge when the lanes scroll sideways.
     var axis = el("g", { "class": "axis" }, svg);
+    var ticks = [];
     if (state.scale === "compact") {
       TIMES.forEach(function (t) {
         el("line", { "class": "tickline", x1: AXIS, x2: W - GUTTER, y1: y(t), y2: y(t) }, axis);
-        el("text", { "class": "tick", x: AXIS - 6, y: y(t) + 4, "text-anchor": "end" }, axis, (t / 1000).toFixed(3));
+        ticks.push([y(t), (t / 1000).toFixed(3)]);
       });
     } else {
       var px = Number(state.scale), step = 1;
       while (step * px < 40) step *= step % 3 === 1 ? 5 : 2;
       for (var t = 0; t <= DATA.end_us / 1000; t += step) {
         el("line", { "class": "tickline", x1: AXIS, x2: W - GUTTER, y1: y(t * 1000), y2: y(t * 1000) }, axis);
-        el("text", { "class": "tick", x: AXIS - 6, y: y(t * 1000) + 4, "text-anchor": "end" }, axis, t + " ms");
+        ticks.push([y(t * 1000), t + " ms"]);
       }
     }
-    // Lanes.
+    // Lanes (their names, too, go in a group that stays at the top).
     DATA.nodes.forEach(function (n) {
       var x = laneX(n);
       el("line", { "class": "lane", x1: x, x2: x, y1: TOP, y2: H }, svg);
-      el("text", { "class": "lane-name", x: x, y: 18, "text-anchor": "middle" }, svg, n);
     });
-    el("text", { "class": "lane-name", x: W - GUTTER + 8, y: 18 }, svg, "exchanges");
     // Session lifetimes: bars beside the node's lane, one slot per concurrent session.
     var slots = {};
     DATA.sessions.forEach(function (s, i) {
@@ -183,13 +206,13 @@
         el("path", { "class": "cross", d: "M" + (x1 - 4) + "," + (y1 - 4) + "l8,8m0,-8l-8,8" }, g);
       }
       var retry = f.tx && f.tx.indexOf("retransmit") === 0 ? " \u21bb" + f.tx.slice(11) : "";
-      el("text", { x: (x0 + x1) / 2, y: (y0 + y1) / 2 - 3, "text-anchor": "middle" }, g, f.label + retry);
+      el("text", { "class": "label", x: (x0 + x1) / 2, y: (y0 + y1) / 2 - 3, "text-anchor": "middle" }, g, f.label + retry);
       el("title", {}, g, f.from + " \u2192 " + f.to + " " + f.label + ": " + f.fate);
       g.addEventListener("click", function () { select(i); });
     });
     // Violations and failed steps, in red.
-    DATA.marks.forEach(function (m) {
-      var g = el("g", { "class": "markg" }, svg), yy = y(m.at_us);
+    DATA.marks.forEach(function (m, k) {
+      var g = el("g", { "class": "markg", "data-m": k }, svg), yy = y(m.at_us);
       if (m.node && DATA.nodes.indexOf(m.node) >= 0) {
         el("circle", { "class": "mark", cx: laneX(m.node), cy: yy, r: 7 }, g);
       } else {
@@ -199,7 +222,81 @@
       el("title", {}, g, m.text);
       if (m.flight !== null) g.addEventListener("click", function () { select(m.flight); });
     });
+    // Sticky time axis labels and lane names, kept in view by onScroll.
+    var axisLabels = el("g", { id: "axis-labels" }, svg);
+    el("rect", { "class": "sticky-bg", x: 0, y: 0, width: AXIS - 2, height: H }, axisLabels);
+    ticks.forEach(function (tk) {
+      el("text", { "class": "tick", x: AXIS - 6, y: tk[0] + 4, "text-anchor": "end" }, axisLabels, tk[1]);
+    });
+    var laneNames = el("g", { id: "lane-names" }, svg);
+    el("rect", { "class": "sticky-bg", x: 0, y: 0, width: W, height: 26 }, laneNames);
+    DATA.nodes.forEach(function (n) {
+      el("text", { "class": "lane-name", x: laneX(n), y: 18, "text-anchor": "middle" }, laneNames, n);
+    });
+    el("text", { "class": "lane-name", x: W - GUTTER + 8, y: 18 }, laneNames, "exchanges");
+    box.onscroll = onScroll;
+    onScroll();
     apply();
+  }
+
+  function onScroll() {
+    var box = document.getElementById("timeline");
+    var a = document.getElementById("axis-labels"), l = document.getElementById("lane-names");
+    if (a) a.setAttribute("transform", "translate(" + box.scrollLeft + ",0)");
+    if (l) l.setAttribute("transform", "translate(0," + box.scrollTop + ")");
+  }
+
+  // Places each shown arrow's label at the first of a few spots along the arrow where it
+  // overlaps no label placed before it; a label with no free spot is hidden (class crowded)
+  // and shows when its arrow is hovered or selected.
+  function placeLabels() {
+    var placed = [];
+    var svg = document.getElementById("chart");
+    svg.querySelectorAll("g.arrow").forEach(function (g) {
+      var t = g.querySelector("text.label"), line = g.querySelector("line.shaft");
+      if (!t || !line) return;
+      t.classList.remove("crowded");
+      if (g.classList.contains("hidden")) return;
+      var x0 = Number(line.getAttribute("x1")), y0 = Number(line.getAttribute("y1"));
+      var x1 = Number(line.getAttribute("x2")), y1 = Number(line.getAttribute("y2"));
+      var spots = [0.5, 0.3, 0.7, 0.18, 0.82];
+      for (var k = 0; k < spots.length; k++) {
+        t.setAttribute("x", x0 + (x1 - x0) * spots[k]);
+        t.setAttribute("y", y0 + (y1 - y0) * spots[k] - 3);
+        var b = t.getBBox();
+        if (!placed.some(function (p) { return overlaps(p, b); })) { placed.push(b); return; }
+      }
+      t.setAttribute("x", (x0 + x1) / 2);
+      t.setAttribute("y", (y0 + y1) / 2 - 3);
+      t.classList.add("crowded");
+    });
+  }
+  function overlaps(a, b) {
+    return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  }
+
+  function jumpToFailure() {
+    var m = firstFailure();
+    if (!m) return;
+    var box = document.getElementById("timeline");
+    var target = m.flight !== null ? DATA.flights[m.flight] : null;
+    if (target && !visible(target)) {
+      // Clear the filters that hide it.
+      state.node = state.session = state.exchange = "";
+      state.hiddenFates = {};
+      document.querySelectorAll("#controls select[id^=filter-]").forEach(function (s) { s.value = ""; });
+      document.querySelectorAll("#controls input[type=checkbox]").forEach(function (b) { b.checked = true; });
+      apply();
+    }
+    box.scrollTop = Math.max(0, y(m.at_us) - box.clientHeight / 3);
+    if (m.node && DATA.nodes.indexOf(m.node) >= 0) {
+      box.scrollLeft = Math.max(0, laneX(m.node) - box.clientWidth / 2);
+    }
+    onScroll();
+    document.querySelectorAll("#chart g.markg.current").forEach(function (g) { g.classList.remove("current"); });
+    var mg = document.querySelector("#chart g.markg[data-m=\"" + DATA.marks.indexOf(m) + "\"]");
+    if (mg) mg.classList.add("current");
+    if (m.flight !== null) select(m.flight);
   }
 
   function visible(f) {
@@ -228,6 +325,7 @@
       var x = DATA.exchanges[Number(r.getAttribute("data-x"))];
       r.classList.toggle("hidden", !!state.exchange && x.key !== state.exchange);
     });
+    placeLabels();
   }
 
   function row(table, name, value, cls) {
@@ -297,7 +395,31 @@
     }
   }
 
+  // Pairs of shown labels whose boxes overlap (0 when placeLabels did its job).
+  function labelOverlaps() {
+    var boxes = [];
+    document.querySelectorAll("#chart g.arrow:not(.hidden) text.label:not(.crowded)").forEach(function (t) { boxes.push(t.getBBox()); });
+    var n = 0;
+    for (var a = 0; a < boxes.length; a++) for (var b = a + 1; b < boxes.length; b++) if (overlaps(boxes[a], boxes[b])) n++;
+    return n;
+  }
+
   function selftest() {
+    var labels = {
+      shown: document.querySelectorAll("#chart g.arrow:not(.hidden) text.label:not(.crowded)").length,
+      crowded: document.querySelectorAll("#chart text.label.crowded").length,
+      overlapping: labelOverlaps()
+    };
+    var box = document.getElementById("timeline");
+    box.scrollLeft = 300;
+    onScroll();
+    var sticky = {
+      scroll_left: box.scrollLeft,
+      axis: document.getElementById("axis-labels").getAttribute("transform"),
+      lanes: document.getElementById("lane-names").getAttribute("transform")
+    };
+    box.scrollLeft = 0;
+    onScroll();
     var arrows = document.querySelectorAll("#chart g.arrow");
     var fates = {};
     arrows.forEach(function (g) {
@@ -316,8 +438,27 @@
       details: document.getElementById("details").innerText,
       decoded: decoded ? decoded.textContent : null,
       marks: document.querySelectorAll("#chart .mark, #chart .mark-line").length,
-      violations: document.querySelectorAll("#chart g.arrow.violation").length
+      violations: document.querySelectorAll("#chart g.arrow.violation").length,
+      labels: labels,
+      lanes: DATA.nodes.length,
+      lane_width: LANE,
+      chart_width: Number(document.getElementById("chart").getAttribute("width")),
+      timeline_width: box.clientWidth,
+      sticky: sticky
     };
+    var jump = document.getElementById("jump-failure");
+    result.jump = { enabled: !jump.disabled, text: jump.textContent };
+    if (!jump.disabled) {
+      jump.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      var first = firstFailure();
+      result.jump.first_at_us = first.at_us;
+      result.jump.first_flight = first.flight;
+      result.jump.selected = state.selected;
+      result.jump.current = document.querySelectorAll("#chart g.markg.current").length;
+      result.jump.scroll_top = box.scrollTop;
+      result.jump.mark_y = y(first.at_us);
+      result.jump.view_height = box.clientHeight;
+    }
     document.getElementById("selftest-result").textContent = JSON.stringify(result);
   }
 

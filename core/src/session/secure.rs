@@ -14,7 +14,7 @@ use crate::mrp::MrpParameters;
 use crate::session::activity::Activity;
 use crate::session::counter::{CounterVerdict, MessageCounter, ReceptionState};
 use crate::session::error::SessionError;
-use crate::session::keys::{SessionKeyMaterial, SessionKeys};
+use crate::session::keys::{KeyLogEntry, SessionKeyMaterial, SessionKeys};
 use crate::session::params::SessionParameters;
 use crate::session::{
     CloseReason, DecodedMessage, Session, SessionClose, SessionContext, SessionState,
@@ -74,6 +74,8 @@ pub struct SecureSession {
     peer_node_id: NodeId,
     peer_cats: Vec<u32>,
     keys: SessionKeys,
+    /// The same keys as a key log entry, for [`SecureSession::key_log`] only.
+    key_log: KeyLogEntry,
     is_initiator: bool,
     is_resumption: bool,
     peer_parameters: SessionParameters,
@@ -104,6 +106,25 @@ impl SecureSession {
             SessionKind::Pase => (NodeId::UNSPECIFIED, NodeId::UNSPECIFIED),
             SessionKind::Case => (args.local_node_id, args.peer_node_id),
         };
+        let (initiator, responder) = if args.is_initiator {
+            (
+                (args.session_id, local_node_id),
+                (args.peer_session_id, peer_node_id),
+            )
+        } else {
+            (
+                (args.peer_session_id, peer_node_id),
+                (args.session_id, local_node_id),
+            )
+        };
+        let key_log = KeyLogEntry {
+            initiator_session_id: initiator.0,
+            responder_session_id: responder.0,
+            initiator_node_id: initiator.1.0,
+            responder_node_id: responder.1.0,
+            i2r: material.i2r,
+            r2i: material.r2i,
+        };
         Ok(SecureSession {
             id: args.session_id,
             peer_session_id: args.peer_session_id,
@@ -117,6 +138,7 @@ impl SecureSession {
             peer_node_id,
             peer_cats: args.peer_cats,
             keys: SessionKeys::for_role(&material, args.is_initiator),
+            key_log,
             is_initiator: args.is_initiator,
             is_resumption: args.is_resumption,
             peer_parameters: args.peer_parameters,
@@ -143,6 +165,12 @@ impl SecureSession {
     /// Whether we initiated the handshake.
     pub fn is_initiator(&self) -> bool {
         self.is_initiator
+    }
+
+    /// This session's keys as a key log entry: diagnostic only, for harnesses that own both
+    /// ends and write `--keylog` files so captures can be decrypted; never part of a trace.
+    pub fn key_log(&self) -> &KeyLogEntry {
+        &self.key_log
     }
 
     /// Whether the keys came from a resumption.

@@ -211,6 +211,9 @@ impl Hooks for InteropHooks {
         let (subject, what) = event_text(event);
         {
             let mut log = self.log.borrow_mut();
+            if matches!(event, Event::SessionOpened { .. }) {
+                log.note_keys(node);
+            }
             log.trace.records.push(TraceRecord {
                 at: now,
                 node: self.name.clone(),

@@ -102,6 +102,8 @@ pub struct ScriptReport {
     pub peer_log: String,
     /// The run could not be set up (device or sockets), or the device did not stop cleanly.
     pub error: Option<String>,
+    /// Our node's session keys (`--keylog`).
+    pub keylog: Vec<paseo_core::session::keys::KeyLogEntry>,
 }
 
 /// Runs `actions` one after the other against a fresh matter.js device (blocking; builds its
@@ -127,6 +129,7 @@ fn failed_setup(why: String, peer_log: String) -> ScriptReport {
         relay: RelayStats::default(),
         peer_log,
         error: Some(why),
+        keylog: Vec::new(),
     }
 }
 
@@ -689,6 +692,7 @@ impl Runner<'_> {
             relay: self.relay.stats(),
             peer_log: self.peer.log(),
             error,
+            keylog: self.log.borrow().keylog.clone(),
         }
     }
 }

@@ -508,6 +508,7 @@ impl Simulation {
             steps: self.steps,
             messages: recorder.oracles.message_counts(),
             time_limit_reached: None,
+            keylog: recorder.keylog.clone(),
         }
     }
 

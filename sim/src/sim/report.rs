@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use paseo_core::node::NodeStats;
+use paseo_core::session::keys::KeyLogEntry;
 use paseo_core::time::Instant;
 use serde::Serialize;
 
@@ -104,12 +105,20 @@ pub struct RunReport {
     /// When the time limit ended the fault phase (something was still running, waiting to
     /// start or in flight); `None` if the run was done and quiet before it.
     pub time_limit_reached: Option<Instant>,
+    /// The keys of every secure session of the run (both ends are ours), for `--keylog`;
+    /// never part of the trace.
+    pub keylog: Vec<KeyLogEntry>,
 }
 
 impl RunReport {
     /// SHA-256 of the text trace.
     pub fn trace_hash(&self) -> String {
         self.trace.hash()
+    }
+
+    /// The key log file: one [`KeyLogEntry::line`] per session, each ending in `\n`.
+    pub fn keylog_text(&self) -> String {
+        self.keylog.iter().map(|e| e.line() + "\n").collect()
     }
 
     /// No violation and no host error.

@@ -30,7 +30,10 @@ use paseo_core::crypto::sha256;
 use paseo_core::time::Instant;
 use serde::{Serialize, Serializer};
 
-pub use summary::{ExchangeSummary, HeaderSummary, Opaque, header_ids, protocol_name, summarize};
+pub use summary::{
+    ExchangeSummary, HeaderSummary, Opaque, header_ids, protocol_name, summarize,
+    summarize_with_keys,
+};
 
 /// What a record is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -9,6 +9,7 @@ use paseo_core::codec::{
     UNKNOWN_OPCODE_NAME,
 };
 use paseo_core::session::SecureSession;
+use paseo_core::session::keys::KeyLogEntry;
 
 /// What a trace shows of one datagram.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -119,6 +120,31 @@ pub fn summarize(datagram: &[u8], receiver: Option<&SecureSession>) -> HeaderSum
             summary.exchange = Some(exchange_summary(&decoded.protocol, &decoded.payload));
         }
         Some(Err(_)) => summary.opaque = Some(Opaque::Undecryptable),
+        None => summary.opaque = Some(Opaque::NoKey),
+    }
+    summary
+}
+
+/// Summarizes a datagram with key log entries instead of a receiver's session: for our own
+/// datagrams to a peer whose sessions we cannot reach (real-peer runs), and for captures.
+pub fn summarize_with_keys(datagram: &[u8], keys: &[KeyLogEntry]) -> HeaderSummary {
+    let Ok(message) = Message::decode(datagram) else {
+        return summarize(datagram, None);
+    };
+    if message.header.session_id == 0 {
+        return summarize(datagram, None);
+    }
+    let mut summary = HeaderSummary {
+        session_id: message.header.session_id,
+        counter: message.header.message_counter,
+        exchange: None,
+        opaque: None,
+    };
+    match keys.iter().find_map(|k| k.open(&message)) {
+        Some(plain) => match ProtocolMessage::decode(&plain) {
+            Ok(pm) => summary.exchange = Some(exchange_summary(&pm.header, pm.payload)),
+            Err(_) => summary.opaque = Some(Opaque::Malformed),
+        },
         None => summary.opaque = Some(Opaque::NoKey),
     }
     summary
