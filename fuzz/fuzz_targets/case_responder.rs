@@ -120,7 +120,8 @@ fn honest(resume: bool) -> &'static Honest {
         let mut rng = ChaCha20Rng::seed_from_u64(RESPONDER_SEED);
         let mut state = CaseResponderState::new(id(0x2002), SessionParameters::paseo_default());
         let Ok(CaseStep::Send {
-            payload: sigma2, ..
+            opcode: reply_opcode,
+            payload: sigma2,
         }) = responder_handle(&mut state, &mut rng, SIGMA1, &sigma1)
         else {
             panic!("honest Sigma1 refused")
@@ -131,7 +132,7 @@ fn honest(resume: bool) -> &'static Honest {
             sigma3_inner: None,
             success: None,
         };
-        match init.handle(SecureChannelOpcode::Sigma2.as_u8(), &sigma2, &policy()) {
+        match init.handle(reply_opcode.as_u8(), &sigma2, &policy()) {
             Ok(CaseStep::Send {
                 payload: sigma3, ..
             }) => {
