@@ -1,8 +1,10 @@
 //! Fuzzes the PKCS#10 CertificationRequest parser (`CertificationRequest::parse`, what a
 //! commissionee returns inside NOCSRElements) and the strict DER reader under it.
 //!
-//! Two kinds of input, chosen by the first byte:
+//! Three kinds of input, chosen by the first bytes:
 //! - raw bytes as the CSR;
+//! - one of a few genuine CSRs self-signed once per process, with one byte flipped (cheap:
+//!   one parse, no signing);
 //! - a CSR built from fuzzer-chosen parts (version, subject content, optional attributes
 //!   content) and self-signed with a fixed key, then optionally one byte flipped.
 //!
@@ -37,6 +39,11 @@ fn key() -> &'static SigningKeyPair {
 #[derive(Arbitrary, Debug)]
 enum Input {
     Raw(Vec<u8>),
+    Genuine {
+        which: u8,
+        at: u16,
+        mask: u8,
+    },
     Built {
         version: u8,
         subject: Vec<u8>,
@@ -122,8 +129,47 @@ fn build(version: u8, subject: &[u8], attributes: Option<&[u8]>) -> Vec<u8> {
     csr.finish()
 }
 
+/// A few genuine CSRs: matter.js's O=CSR subject with and without attributes, an empty
+/// subject, and a long one (two-byte DER lengths).
+fn genuine() -> &'static [Vec<u8>] {
+    static GENUINE: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    GENUINE.get_or_init(|| {
+        let o_csr = [
+            0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x0c, 0x03, 0x43, 0x53, 0x52,
+        ];
+        let long: Vec<u8> = o_csr.iter().copied().cycle().take(14 * 12).collect();
+        let csrs = vec![
+            build(0, &o_csr, Some(&[])),
+            build(0, &o_csr, None),
+            build(0, &[], Some(&[0x30, 0x00])),
+            build(0, &long, Some(&[])),
+        ];
+        for csr in &csrs {
+            let parsed = CertificationRequest::parse(csr).expect("a genuine CSR parses");
+            check_accepted(csr, &parsed);
+        }
+        csrs
+    })
+}
+
 fuzz_target!(|input: Input| {
     match input {
+        Input::Genuine { which, at, mask } => {
+            let genuine = genuine();
+            let mut csr = genuine[usize::from(which) % genuine.len()].clone();
+            let i = usize::from(at) % csr.len();
+            csr[i] ^= mask;
+            match CertificationRequest::parse(&csr) {
+                Ok(parsed) => {
+                    assert_eq!(
+                        mask, 0,
+                        "accepted a CSR with byte {i} flipped by {mask:#04x}"
+                    );
+                    check_accepted(&csr, &parsed);
+                }
+                Err(_) => assert_ne!(mask, 0, "refused a genuine CSR"),
+            }
+        }
         Input::Raw(bytes) => {
             if let Ok(parsed) = CertificationRequest::parse(&bytes) {
                 check_accepted(&bytes, &parsed);
