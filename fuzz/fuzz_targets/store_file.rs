@@ -40,6 +40,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 const MAGIC: &[u8; 8] = b"PASEOSTR";
+/// Name of a process's scratch directory, before its process id.
+const PREFIX: &str = "paseo-fuzz-store-";
 
 #[derive(Arbitrary, Debug)]
 struct Record {
@@ -90,7 +92,20 @@ fn dir() -> &'static Path {
         } else {
             std::env::temp_dir()
         };
-        base.join(format!("paseo-fuzz-store-{}", std::process::id()))
+        // A process's directory outlives it (libFuzzer exits without unwinding): remove the
+        // ones of processes that are gone, so fork mode's many workers leave no pile behind
+        // (only where /proc tells which processes live).
+        let proc_fs = Path::new("/proc/self").exists();
+        if let Some(entries) = fs::read_dir(&base).ok().filter(|_| proc_fs) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let pid = name.to_str().and_then(|n| n.strip_prefix(PREFIX));
+                if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        base.join(format!("{PREFIX}{}", std::process::id()))
     })
 }
 
