@@ -283,7 +283,11 @@ mod tests {
         assert!(TEST_DAC.windows(point.len()).any(|w| w == point));
         let cd = signing_key_from_sec1(TEST_CD_SIGNING_KEY).unwrap();
         let point = cd.public_key().to_uncompressed();
-        assert!(TEST_CD_SIGNING_CERT.windows(point.len()).any(|w| w == point));
+        assert!(
+            TEST_CD_SIGNING_CERT
+                .windows(point.len())
+                .any(|w| w == point)
+        );
         // The SKID the CMS names is the one in the signing certificate.
         let skid = key_identifier(cd.public_key());
         assert!(TEST_CD_SIGNING_CERT.windows(20).any(|w| w == skid));
@@ -296,8 +300,8 @@ mod tests {
         assert_eq!(
             &tlv[..16],
             [
-                0x15, 0x24, 0x00, 0x01, 0x25, 0x01, 0xf1, 0xff, 0x36, 0x02, 0x05, 0x00, 0x80,
-                0x18, 0x25, 0x03
+                0x15, 0x24, 0x00, 0x01, 0x25, 0x01, 0xf1, 0xff, 0x36, 0x02, 0x05, 0x00, 0x80, 0x18,
+                0x25, 0x03
             ]
         );
         assert_eq!(*tlv.last().unwrap(), 0x18);

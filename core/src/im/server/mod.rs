@@ -583,7 +583,12 @@ impl ImServer {
         Ok(())
     }
 
-    fn write_descriptor(&self, w: &mut Writer, endpoint: u16, attribute: u32) -> Result<(), ImStatus> {
+    fn write_descriptor(
+        &self,
+        w: &mut Writer,
+        endpoint: u16,
+        attribute: u32,
+    ) -> Result<(), ImStatus> {
         let tag = Tag::Context(2);
         let ep = model::endpoint(endpoint).ok_or(ImStatus::UNSUPPORTED_ENDPOINT)?;
         w.start_array(tag);
@@ -699,8 +704,14 @@ impl ImServer {
                 for entry in self.fabrics.values() {
                     w.put_bytes(Tag::Anonymous, entry.credentials.rcac());
                 }
-                if let Some(root) = self.fail_safe.as_ref().and_then(|f| f.pending_root.as_ref())
-                    && self.fail_safe.as_ref().is_some_and(|f| f.added_fabric.is_none())
+                if let Some(root) = self
+                    .fail_safe
+                    .as_ref()
+                    .and_then(|f| f.pending_root.as_ref())
+                    && self
+                        .fail_safe
+                        .as_ref()
+                        .is_some_and(|f| f.added_fabric.is_none())
                 {
                     w.put_bytes(Tag::Anonymous, root);
                 }
@@ -859,10 +870,18 @@ impl ImServer {
         session: &SessionInfo,
         fields: &StructView<'_>,
     ) -> Result<Outcome, ImStatus> {
-        let expiry = fields.required_u16(0).map_err(|_| ImStatus::INVALID_COMMAND)?;
-        let breadcrumb = fields.required_u64(1).map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let expiry = fields
+            .required_u16(0)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let breadcrumb = fields
+            .required_u64(1)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
         let respond = |code: CommissioningError, text: &str| {
-            Ok(Outcome::Data(0x01, commissioning_response(code, text), text.to_owned()))
+            Ok(Outcome::Data(
+                0x01,
+                commissioning_response(code, text),
+                text.to_owned(),
+            ))
         };
         let armer = match (session.kind, session.fabric) {
             (SessionKind::Pase, _) => Armer::Pase(session.session_id),
@@ -883,9 +902,8 @@ impl ImServer {
             self.set_breadcrumb(breadcrumb);
             return respond(CommissioningError::OK, "");
         }
-        let max = core::time::Duration::from_secs(u64::from(
-            self.config.max_cumulative_failsafe_seconds,
-        ));
+        let max =
+            core::time::Duration::from_secs(u64::from(self.config.max_cumulative_failsafe_seconds));
         let wanted = now + core::time::Duration::from_secs(u64::from(expiry));
         match self.fail_safe_of(session) {
             Some(f) => {
@@ -915,9 +933,15 @@ impl ImServer {
     }
 
     fn set_regulatory_config(&mut self, fields: &StructView<'_>) -> Result<Outcome, ImStatus> {
-        let config = fields.required_u8(0).map_err(|_| ImStatus::INVALID_COMMAND)?;
-        let country = fields.required_utf8(1).map_err(|_| ImStatus::INVALID_COMMAND)?;
-        let breadcrumb = fields.required_u64(2).map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let config = fields
+            .required_u8(0)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let country = fields
+            .required_utf8(1)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let breadcrumb = fields
+            .required_u64(2)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
         if config > 2 || country.len() != 2 {
             return Err(ImStatus::CONSTRAINT_ERROR);
         }
@@ -944,7 +968,11 @@ impl ImServer {
 
     fn commissioning_complete(&mut self, session: &SessionInfo) -> Result<Outcome, ImStatus> {
         let respond = |code: CommissioningError, text: &str| {
-            Ok(Outcome::Data(0x05, commissioning_response(code, text), text.to_owned()))
+            Ok(Outcome::Data(
+                0x05,
+                commissioning_response(code, text),
+                text.to_owned(),
+            ))
         };
         if self.fail_safe.is_none() {
             return respond(CommissioningError::NO_FAIL_SAFE, "no fail-safe armed");
@@ -972,7 +1000,9 @@ impl ImServer {
         session: &SessionInfo,
         fields: &StructView<'_>,
     ) -> Result<Outcome, ImStatus> {
-        let nonce = fields.required_bytes(0).map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let nonce = fields
+            .required_bytes(0)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
         if nonce.len() != 32 {
             return Err(ImStatus::INVALID_COMMAND);
         }
@@ -1001,7 +1031,9 @@ impl ImServer {
     }
 
     fn certificate_chain_request(&mut self, fields: &StructView<'_>) -> Result<Outcome, ImStatus> {
-        let which = fields.required_u8(0).map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let which = fields
+            .required_u8(0)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
         let certificate = match which {
             1 => self.attestation.dac(),
             2 => self.attestation.pai(),
@@ -1020,7 +1052,9 @@ impl ImServer {
         session: &SessionInfo,
         fields: &StructView<'_>,
     ) -> Result<Outcome, ImStatus> {
-        let nonce = fields.required_bytes(0).map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let nonce = fields
+            .required_bytes(0)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
         let for_update = fields.bool(1).map_err(|_| ImStatus::INVALID_COMMAND)?;
         if nonce.len() != 32 {
             return Err(ImStatus::INVALID_COMMAND);
@@ -1060,7 +1094,9 @@ impl ImServer {
         session: &SessionInfo,
         fields: &StructView<'_>,
     ) -> Result<Outcome, ImStatus> {
-        let rcac = fields.required_bytes(0).map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let rcac = fields
+            .required_bytes(0)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
         let Some(fail_safe) = self.fail_safe_of(session) else {
             return Err(ImStatus::FAILSAFE_REQUIRED);
         };
@@ -1089,7 +1125,11 @@ impl ImServer {
         let admin_vendor = fields.required_u16(4).map_err(bad)?;
         let ipk: [u8; 16] = ipk.try_into().map_err(|_| ImStatus::CONSTRAINT_ERROR)?;
         let respond = |status: NocStatus, index: Option<u8>, text: &str| {
-            Ok(Outcome::Data(0x08, noc_response(status, index, text), text.to_owned()))
+            Ok(Outcome::Data(
+                0x08,
+                noc_response(status, index, text),
+                text.to_owned(),
+            ))
         };
         let supported = self.config.supported_fabrics;
         let used: Vec<u8> = self.fabrics.keys().copied().collect();
@@ -1103,19 +1143,28 @@ impl ImServer {
             return respond(NocStatus::INVALID_NOC, None, "no trusted root added");
         };
         let Some(key) = fail_safe.csr_key.clone() else {
-            return respond(NocStatus::MISSING_CSR, None, "no CSRRequest in this fail-safe");
+            return respond(
+                NocStatus::MISSING_CSR,
+                None,
+                "no CSRRequest in this fail-safe",
+            );
         };
         if used.len() >= usize::from(supported) {
             return respond(NocStatus::TABLE_FULL, None, "fabric table full");
         }
         let node_ok = NodeId(admin_subject).is_operational() || admin_subject >> 32 == 0xFFFF_FFFD;
         if !node_ok {
-            return respond(NocStatus::INVALID_ADMIN_SUBJECT, None, "bad CaseAdminSubject");
+            return respond(
+                NocStatus::INVALID_ADMIN_SUBJECT,
+                None,
+                "bad CaseAdminSubject",
+            );
         }
         let Ok(cert) = MatterCertificate::decode(noc) else {
             return respond(NocStatus::INVALID_NOC, None, "NOC does not decode");
         };
-        let (Some(node_id), Some(fabric_id)) = (cert.subject().node_id(), cert.subject().fabric_id())
+        let (Some(node_id), Some(fabric_id)) =
+            (cert.subject().node_id(), cert.subject().fabric_id())
         else {
             return respond(NocStatus::INVALID_NOC, None, "NOC lacks node or fabric id");
         };
@@ -1130,7 +1179,11 @@ impl ImServer {
             f.credentials.fabric_id() == fabric_id
                 && f.credentials.root().public_key().to_uncompressed() == root_key
         }) {
-            return respond(NocStatus::FABRIC_CONFLICT, None, "fabric already commissioned");
+            return respond(
+                NocStatus::FABRIC_CONFLICT,
+                None,
+                "fabric already commissioned",
+            );
         }
         let parts = CredentialParts {
             fabric: Fabric {
@@ -1149,17 +1202,21 @@ impl ImServer {
         };
         // No wall clock on the device: validity periods are not checked (Core §6.5.x allows a
         // node without time to skip them).
-        let credentials = match OperationalCredentials::from_parts(parts, &ChainPolicy::skip_validity())
-        {
-            Ok(c) => c,
-            Err(CredentialsError::KeyMismatch) => {
-                return respond(NocStatus::INVALID_PUBLIC_KEY, None, "NOC is not for our CSR key");
-            }
-            Err(e) => {
-                let text = format!("chain refused: {e}");
-                return respond(NocStatus::INVALID_NOC, None, &text);
-            }
-        };
+        let credentials =
+            match OperationalCredentials::from_parts(parts, &ChainPolicy::skip_validity()) {
+                Ok(c) => c,
+                Err(CredentialsError::KeyMismatch) => {
+                    return respond(
+                        NocStatus::INVALID_PUBLIC_KEY,
+                        None,
+                        "NOC is not for our CSR key",
+                    );
+                }
+                Err(e) => {
+                    let text = format!("chain refused: {e}");
+                    return respond(NocStatus::INVALID_NOC, None, &text);
+                }
+            };
         if let Some(f) = self.fail_safe.as_mut() {
             f.added_fabric = Some(FabricIndex(index));
             f.csr_key = None;
@@ -1178,20 +1235,25 @@ impl ImServer {
     }
 
     fn remove_fabric(&mut self, fields: &StructView<'_>) -> Result<Outcome, ImStatus> {
-        let index = fields.required_u8(0).map_err(|_| ImStatus::INVALID_COMMAND)?;
+        let index = fields
+            .required_u8(0)
+            .map_err(|_| ImStatus::INVALID_COMMAND)?;
         if self.fabrics.remove(&index).is_none() {
             return Ok(Outcome::Data(
                 0x08,
-                noc_response(NocStatus::INVALID_FABRIC_INDEX, Some(index), "no such fabric"),
+                noc_response(
+                    NocStatus::INVALID_FABRIC_INDEX,
+                    Some(index),
+                    "no such fabric",
+                ),
                 "no such fabric".to_owned(),
             ));
         }
         // A fail-safe guarding this fabric has nothing left to guard.
-        if self
-            .fail_safe
-            .as_ref()
-            .is_some_and(|f| f.added_fabric == Some(FabricIndex(index)) || f.armer == Armer::Fabric(FabricIndex(index)))
-        {
+        if self.fail_safe.as_ref().is_some_and(|f| {
+            f.added_fabric == Some(FabricIndex(index))
+                || f.armer == Armer::Fabric(FabricIndex(index))
+        }) {
             self.fail_safe = None;
         }
         self.bump(0, cluster::OPERATIONAL_CREDENTIALS);

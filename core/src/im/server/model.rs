@@ -285,7 +285,10 @@ pub fn expand(path: &RequestPath) -> Expansion {
         };
     }
     let mut out = Vec::new();
-    for ep in ENDPOINTS.iter().filter(|e| path.endpoint.is_none_or(|id| id == e.id)) {
+    for ep in ENDPOINTS
+        .iter()
+        .filter(|e| path.endpoint.is_none_or(|id| id == e.id))
+    {
         for cl in ep
             .clusters
             .iter()
@@ -318,9 +321,18 @@ mod tests {
     #[test]
     fn concrete_paths_name_the_missing_level() {
         let cases = [
-            (wild(Some(2), Some(6), Some(0)), ImStatus::UNSUPPORTED_ENDPOINT),
-            (wild(Some(1), Some(0x28), Some(0)), ImStatus::UNSUPPORTED_CLUSTER),
-            (wild(Some(1), Some(6), Some(0x4000)), ImStatus::UNSUPPORTED_ATTRIBUTE),
+            (
+                wild(Some(2), Some(6), Some(0)),
+                ImStatus::UNSUPPORTED_ENDPOINT,
+            ),
+            (
+                wild(Some(1), Some(0x28), Some(0)),
+                ImStatus::UNSUPPORTED_CLUSTER,
+            ),
+            (
+                wild(Some(1), Some(6), Some(0x4000)),
+                ImStatus::UNSUPPORTED_ATTRIBUTE,
+            ),
         ];
         for (path, want) in cases {
             match expand(&path) {

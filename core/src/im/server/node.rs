@@ -91,7 +91,13 @@ impl DeviceHost {
                     reliable: true,
                     expect_response: more,
                 };
-                let sent = node.send(now, *exchange, first.opcode.as_u8(), &first.payload, options);
+                let sent = node.send(
+                    now,
+                    *exchange,
+                    first.opcode.as_u8(),
+                    &first.payload,
+                    options,
+                );
                 if more && sent.is_ok() {
                     self.pending.insert(*exchange, rest);
                 } else {
