@@ -532,22 +532,19 @@ fn full_commissioning_then_case_and_on_off() {
         w.put_uint(Tag::Context(0), 1)
     })
     .expect("cmd");
-    let payload = encode_invoke_request(&[remove]).expect("encode");
-    let exchange = w
-        .ctrl
-        .open_exchange(case, ProtocolId::INTERACTION_MODEL)
-        .expect("exchange");
-    let now = w.now;
-    w.ctrl
-        .send(
-            now,
-            exchange,
-            InteractionModelOpcode::InvokeRequest.as_u8(),
-            &payload,
-            SendOptions::default(),
-        )
-        .expect("send");
-    w.settle();
+    // The answer still arrives: the session closes once the exchange is done.
+    let answer = w.invoke(case, remove);
+    let decoded = InvokeResponse::decode(&answer.1).expect("decode");
+    let removed = NocResponse::read(decoded.single().expect("one")).expect("NOCResponse");
+    assert_eq!(removed.status, NocStatus::OK);
+    assert_eq!(removed.fabric_index, Some(1));
+    assert!(
+        w.dev
+            .sessions()
+            .sessions()
+            .all(|s| paseo_core::session::Session::is_pase(s)),
+        "the removed fabric's CASE sessions are gone"
+    );
     assert!(w.dev.fabrics().is_empty());
     assert!(w.host.server().commissioning_state().fabrics.is_empty());
     assert!(w.case().is_err(), "CASE with a removed fabric must fail");

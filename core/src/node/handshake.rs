@@ -264,8 +264,9 @@ impl Node {
     }
 
     /// Removes this node's credentials for `index` (RemoveFabric, or a fail-safe rolling back
-    /// an AddNOC): CASE no longer answers for the fabric, every secure session on it is closed
-    /// at once (no CloseSession is sent: the peer's fabric is gone), and its resumption
+    /// an AddNOC): CASE no longer answers for the fabric, every secure session on it closes
+    /// as soon as its running exchanges end (so the answer to RemoveFabric still reaches the
+    /// peer; no new exchange opens meanwhile, and no CloseSession is sent), and its resumption
     /// records are deleted. Returns whether the node had the fabric.
     pub fn remove_fabric(&mut self, now: Instant, index: FabricIndex) -> bool {
         use crate::session::Session as _;
@@ -280,7 +281,7 @@ impl Node {
         for id in sessions {
             // The id was just listed, so the session exists; a refusal would only mean it is
             // already closing, which is what we want.
-            let _ = self.close_session(now, id, false, false);
+            let _ = self.close_session(now, id, false, true);
         }
         let _ = self.sessions.remove_resumption_records_for_fabric(index);
         before != self.fabrics.len()

@@ -1059,7 +1059,6 @@ impl ImServer {
         if nonce.len() != 32 {
             return Err(ImStatus::INVALID_COMMAND);
         }
-        let key = SigningKeyPair::generate(&mut self.rng);
         let Some(fail_safe) = self.fail_safe_of(session) else {
             return Err(ImStatus::FAILSAFE_REQUIRED);
         };
@@ -1067,8 +1066,12 @@ impl ImServer {
         if for_update == Some(true) || fail_safe.added_fabric.is_some() {
             return Err(ImStatus::CONSTRAINT_ERROR);
         }
+        // A fresh operational key per CSRRequest; the last one is what AddNOC must certify.
+        let key = SigningKeyPair::generate(&mut self.rng);
         let csr = build_csr(&key).map_err(|_| ImStatus::FAILURE)?;
-        fail_safe.csr_key = Some(key);
+        if let Some(fail_safe) = self.fail_safe_of(session) {
+            fail_safe.csr_key = Some(key);
+        }
         // NOCSRElements (Core §11.18.6.6): {1: CSR, 2: CSRNonce}.
         let mut w = Writer::new();
         w.start_struct(Tag::Anonymous);
@@ -1492,6 +1495,100 @@ fn describe(outcome: &Outcome) -> String {
                 (Some(code), false) => format!("response {command:#04x} code {code} ({text})"),
                 (None, _) => format!("response {command:#04x}"),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pase() -> SessionInfo {
+        SessionInfo {
+            session_id: 1,
+            kind: SessionKind::Pase,
+            fabric: None,
+            peer_node_id: NodeId::UNSPECIFIED,
+            peer_cats: Vec::new(),
+            attestation_challenge: [7; 16],
+        }
+    }
+
+    fn server() -> ImServer {
+        ImServer::new(
+            DeviceConfig::default(),
+            DeviceAttestation::test().expect("test attestation"),
+            1,
+        )
+    }
+
+    #[test]
+    fn report_data_layout() {
+        let one =
+            encode_attribute_status(AttributePath::new(1, 6, 0), ImStatus::UNSUPPORTED_ACCESS);
+        let bytes = encode_report_data(&[&one], false);
+        let decoded = super::super::ReportData::decode(&bytes).expect("decodes");
+        assert!(decoded.suppress_response && !decoded.more_chunks);
+        assert_eq!(decoded.revision, Some(INTERACTION_MODEL_REVISION));
+        let chunked = encode_report_data(&[&one], true);
+        let decoded = super::super::ReportData::decode(&chunked).expect("decodes");
+        assert!(!decoded.suppress_response && decoded.more_chunks);
+        // Chunks split between reports, never inside one.
+        let big = vec![0u8; REPORT_CHUNK_BUDGET / 2 + 1];
+        let reports = vec![big.clone(), big.clone(), big];
+        assert_eq!(chunk_reports(&reports).len(), 3);
+        assert_eq!(chunk_reports(&[]).len(), 1);
+    }
+
+    #[test]
+    fn fail_safe_extends_only_up_to_the_cumulative_limit() {
+        let mut s = server();
+        let arm = |s: &mut ImServer, now: Instant, secs: u64| {
+            let cmd = super::super::commissioning::arm_fail_safe(secs as u16, 0).expect("cmd");
+            let payload = super::super::encode_invoke_request(&[cmd]).expect("encode");
+            s.handle(now, &pase(), 0x08, &payload)
+        };
+        arm(&mut s, Instant::ZERO, 60);
+        assert_eq!(
+            s.poll_timeout(),
+            Some(Instant::ZERO + core::time::Duration::from_secs(60))
+        );
+        let later = Instant::ZERO + core::time::Duration::from_secs(850);
+        // Kept alive by re-arming every 50 s.
+        for t in (50..=850).step_by(50) {
+            arm(
+                &mut s,
+                Instant::ZERO + core::time::Duration::from_secs(t),
+                60,
+            );
+        }
+        assert_eq!(
+            s.poll_timeout(),
+            Some(Instant::ZERO + core::time::Duration::from_secs(900)),
+            "MaxCumulativeFailsafeSeconds caps the extension"
+        );
+        s.handle_timeout(later + core::time::Duration::from_secs(50));
+        assert!(!s.commissioning_state().armed);
+        assert!(s.poll_trace().is_some());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_requests_never_panic_nor_commission(
+            opcode in 0u8..12,
+            bytes in proptest::collection::vec(any::<u8>(), 0..160),
+        ) {
+            let mut s = server();
+            let before = s.commissioning_state();
+            let answers = s.handle(Instant::ZERO, &pase(), opcode, &bytes);
+            if opcode != 0x01 {
+                prop_assert!(!answers.is_empty());
+            }
+            let after = s.commissioning_state();
+            prop_assert_eq!(&after.fabrics, &before.fabrics);
+            prop_assert!(!after.pending_root && after.pending_fabric.is_none());
+            prop_assert!(s.poll_action().is_none());
         }
     }
 }

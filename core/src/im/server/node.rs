@@ -10,6 +10,7 @@ use crate::exchange::{ExchangeId, SessionRef};
 use crate::node::{Event, Node, SendOptions};
 use crate::time::Instant;
 
+use super::super::{ImStatus, StatusResponse};
 use super::{DeviceAction, ImMessage, ImServer, SessionInfo};
 
 /// An [`ImServer`] attached to a node.
@@ -78,7 +79,12 @@ impl DeviceHost {
         let replies = if *opcode == InteractionModelOpcode::StatusResponse.as_u8()
             && self.pending.contains_key(exchange)
         {
-            self.pending.remove(exchange).unwrap_or_default()
+            let rest = self.pending.remove(exchange).unwrap_or_default();
+            // A client that answers a chunk with anything but SUCCESS ends the read.
+            match StatusResponse::decode(payload) {
+                Ok(s) if s.status == ImStatus::SUCCESS => rest,
+                _ => Vec::new(),
+            }
         } else {
             self.server.handle(now, &info, *opcode, payload)
         };
