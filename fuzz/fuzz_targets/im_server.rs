@@ -18,6 +18,8 @@
 
 #![no_main]
 
+use std::sync::OnceLock;
+
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use paseo_core::cert::{CertificationRequest, TestCa, TestCaConfig};
@@ -249,16 +251,25 @@ impl Harness {
     }
 }
 
+/// The controller's CA and the device's attestation material, built once (key generation and
+/// CD signing would otherwise dominate each run).
+fn fixtures() -> &'static (TestCa, DeviceAttestation) {
+    static FIXTURES: OnceLock<(TestCa, DeviceAttestation)> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let ca = TestCa::from_seed(
+            7,
+            TestCaConfig {
+                fabric_id: 0x2906_C908_D115_D362,
+                ..TestCaConfig::default()
+            },
+        )
+        .expect("test CA");
+        (ca, DeviceAttestation::test().expect("test attestation"))
+    })
+}
+
 fuzz_target!(|steps: Vec<Step>| {
-    let ca = TestCa::from_seed(
-        7,
-        TestCaConfig {
-            fabric_id: 0x2906_C908_D115_D362,
-            ..TestCaConfig::default()
-        },
-    )
-    .expect("test CA");
-    let attestation = DeviceAttestation::test().expect("test attestation");
+    let (ca, attestation) = fixtures().clone();
     let mut h = Harness {
         server: ImServer::new(DeviceConfig::default(), attestation, 3),
         ca,
