@@ -433,10 +433,9 @@ impl Commissioner {
 }
 
 fn dac_public_key() -> P256PublicKey {
-    signing_key_from_sec1(attestation::TEST_DAC_KEY)
+    *signing_key_from_sec1(attestation::TEST_DAC_KEY)
         .expect("DAC key")
         .public_key()
-        .clone()
 }
 
 fn on_off_value(w: &mut World, session: u16) -> bool {
@@ -542,7 +541,7 @@ fn full_commissioning_then_case_and_on_off() {
         w.dev
             .sessions()
             .sessions()
-            .all(|s| paseo_core::session::Session::is_pase(s)),
+            .all(paseo_core::session::Session::is_pase),
         "the removed fabric's CASE sessions are gone"
     );
     assert!(w.dev.fabrics().is_empty());
@@ -582,7 +581,7 @@ fn fail_safe_expiry_rolls_back_the_fabric_and_its_case_state() {
         w.dev
             .sessions()
             .sessions()
-            .all(|s| paseo_core::session::Session::is_pase(s)),
+            .all(paseo_core::session::Session::is_pase),
         "no CASE session survives on the device"
     );
     assert!(w.traces.iter().any(|t| t.contains("fail-safe expired")));

@@ -141,11 +141,9 @@ impl Harness {
                 breadcrumb,
             } => commissioning::arm_fail_safe(*seconds % 120, *breadcrumb),
             Honest::Csr => commissioning::csr_request(&[0x5C; 32]),
-            Honest::AddRoot => {
-                commissioning::add_trusted_root_certificate(&self.ca.rcac().tlv().to_vec())
-            }
+            Honest::AddRoot => commissioning::add_trusted_root_certificate(self.ca.rcac().tlv()),
             Honest::AddNoc { admin } => {
-                let key = self.csr_key.clone()?;
+                let key = self.csr_key?;
                 let noc = self
                     .ca
                     .issue_noc_for_public_key(&key, NodeId(DEVICE), &[])
@@ -212,7 +210,10 @@ impl Harness {
                 "a fabric appeared without a fail-safe: {before:?} -> {after:?}"
             );
             assert!(!after.pending_root, "root pending without a fail-safe");
-            assert_eq!(after.pending_fabric, None, "NOC pending without a fail-safe");
+            assert_eq!(
+                after.pending_fabric, None,
+                "NOC pending without a fail-safe"
+            );
         }
         self.drain_actions(before.armed);
     }
@@ -226,7 +227,7 @@ impl Harness {
             && let Ok(elements) = csr.elements()
             && let Ok(request) = CertificationRequest::parse(elements.csr)
         {
-            self.csr_key = Some(request.public_key().clone());
+            self.csr_key = Some(*request.public_key());
         }
         if let Ok(noc) = NocResponse::read(single)
             && noc.status == NocStatus::OK
@@ -318,21 +319,26 @@ fuzz_target!(|steps: Vec<Step>| {
                 command,
                 fields,
             } => {
-                let built = Command::new(CommandPath::new(*endpoint % 3, *cluster, *command), |w| {
-                    for (tag, value) in fields.iter().take(8) {
-                        let tag = Tag::Context(*tag);
-                        match value {
-                            FieldValue::Uint(v) => w.put_uint(tag, *v),
-                            FieldValue::Bool(v) => w.put_bool(tag, *v),
-                            FieldValue::Bytes(v) => w.put_bytes(tag, v),
-                            FieldValue::Text(v) => w.put_utf8(tag, v),
-                            FieldValue::Null => w.put_null(tag),
+                let built =
+                    Command::new(CommandPath::new(*endpoint % 3, *cluster, *command), |w| {
+                        for (tag, value) in fields.iter().take(8) {
+                            let tag = Tag::Context(*tag);
+                            match value {
+                                FieldValue::Uint(v) => w.put_uint(tag, *v),
+                                FieldValue::Bool(v) => w.put_bool(tag, *v),
+                                FieldValue::Bytes(v) => w.put_bytes(tag, v),
+                                FieldValue::Text(v) => w.put_utf8(tag, v),
+                                FieldValue::Null => w.put_null(tag),
+                            }
                         }
-                    }
-                });
+                    });
                 // Repeated tags make the fields structure invalid TLV: not a request.
                 if let Ok(payload) = built.and_then(|c| encode_invoke_request(&[c])) {
-                    h.request(*who, InteractionModelOpcode::InvokeRequest.as_u8(), &payload);
+                    h.request(
+                        *who,
+                        InteractionModelOpcode::InvokeRequest.as_u8(),
+                        &payload,
+                    );
                 }
             }
             Step::Honest { who, step, flip } => {
@@ -346,10 +352,14 @@ fuzz_target!(|steps: Vec<Step>| {
                     let i = usize::from(*index) % payload.len();
                     payload[i] ^= xor;
                 }
-                h.request(*who, InteractionModelOpcode::InvokeRequest.as_u8(), &payload);
+                h.request(
+                    *who,
+                    InteractionModelOpcode::InvokeRequest.as_u8(),
+                    &payload,
+                );
             }
             Step::Advance { seconds } => {
-                h.now = h.now + core::time::Duration::from_secs(u64::from(*seconds % 200));
+                h.now += core::time::Duration::from_secs(u64::from(*seconds % 200));
                 let deadline = h.server.poll_timeout();
                 h.server.handle_timeout(h.now);
                 h.drain_actions(true);
