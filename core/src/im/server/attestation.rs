@@ -52,14 +52,17 @@ const OID_ECDSA_WITH_SHA256: [u64; 7] = [1, 2, 840, 10045, 4, 3, 2];
 const CMS_VERSION: u64 = 3;
 
 /// Why attestation material could not be loaded or built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AttestationError {
     /// The private key is not a SEC1 ECPrivateKey with a 32-byte P-256 scalar.
     #[error("malformed SEC1 EC private key")]
     PrivateKey,
-    /// The key bytes are not a valid P-256 scalar.
+    /// The key bytes are not a valid P-256 scalar, or signing failed.
     #[error("invalid P-256 private key: {0}")]
     Crypto(#[from] CryptoError),
+    /// The Certification Declaration content does not encode.
+    #[error("certification declaration TLV: {0}")]
+    Tlv(#[from] crate::tlv::TlvError),
 }
 
 /// The 32-byte scalar of a SEC1 `ECPrivateKey` (RFC 5915 §3):
@@ -227,9 +230,7 @@ impl DeviceAttestation {
     /// [`CertificationContent::test`] CD signed by the test CD signing key.
     pub fn test() -> Result<Self, AttestationError> {
         let cd_key = signing_key_from_sec1(TEST_CD_SIGNING_KEY)?;
-        let content = CertificationContent::test()
-            .encode_tlv()
-            .map_err(|_| AttestationError::PrivateKey)?;
+        let content = CertificationContent::test().encode_tlv()?;
         let cd = sign_certification_declaration(&content, &cd_key)?;
         Ok(Self::new(
             TEST_DAC.to_vec(),
