@@ -575,6 +575,33 @@ def scenario_dictionary():
     (SEEDS_DIR.parent / "dict" / "parse_scenario.dict").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# ----- im_server ----------------------------------------------------------------------------------
+
+# Who: Pase, OtherPase, Case.  Step: Raw, Read, Invoke, Honest, Advance.
+# Honest: Arm, Csr, AddRoot, AddNoc, Complete, Remove, OnOff, Attestation, Chain.
+
+
+def im_honest(who, step, flip=None):
+    return variant(3, 5, variant(who, 3), step, option(flip))
+
+
+def im_server():
+    pase, case = 0, 2
+    commission = [
+        im_honest(pase, variant(0, 9, u16(60), u64(0))),
+        im_honest(pase, variant(1, 9)),
+        im_honest(pase, variant(2, 9)),
+        im_honest(pase, variant(3, 9, boolean(True))),
+    ]
+    toggle = im_honest(case, variant(6, 9, u8(2)))
+    return {
+        # The whole flow: CommissioningComplete over CASE, then the light.
+        "commission_then_toggle": vec(commission + [im_honest(case, variant(4, 9)), toggle]),
+        # No CommissioningComplete: the clock passes the deadline and rolls it all back.
+        "expire_before_complete": vec(commission + [variant(4, 5, u16(150)), toggle]),
+    }
+
+
 def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
@@ -592,6 +619,7 @@ def main(argv):
         "case_responder": case_responder(),
         "node_datagrams": {**node_datagrams(), **genuine_datagrams()},
         "parse_scenario": parse_scenario(),
+        "im_server": im_server(),
     }
     for target, seeds in sorted(targets.items()):
         out = SEEDS_DIR / target

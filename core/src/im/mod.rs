@@ -7,6 +7,8 @@
 //!   and InvokeResponse (0x09).
 //! - [`encode_read_request`], [`ReportData`]: ReadRequest (0x02) for concrete attribute paths
 //!   and the ReportData (0x05) answering it.
+//! - [`server`]: the device side: an [`server::ImServer`] answering Read and Invoke over the
+//!   data model of a commissionable light, with the fail-safe and device attestation.
 //! - [`commissioning`]: the fields of the General Commissioning and Operational Credentials
 //!   commands a commissioner sends, and their responses.
 //!
@@ -19,6 +21,7 @@ mod error;
 mod invoke;
 mod path;
 mod read;
+pub mod server;
 mod status;
 
 pub use error::ImError;

@@ -263,6 +263,30 @@ impl Node {
         self.fabrics.sort_by_key(|f| f.fabric_index());
     }
 
+    /// Removes this node's credentials for `index` (RemoveFabric, or a fail-safe rolling back
+    /// an AddNOC): CASE no longer answers for the fabric, every secure session on it closes
+    /// as soon as its running exchanges end (so the answer to RemoveFabric still reaches the
+    /// peer; no new exchange opens meanwhile, and no CloseSession is sent), and its resumption
+    /// records are deleted. Returns whether the node had the fabric.
+    pub fn remove_fabric(&mut self, now: Instant, index: FabricIndex) -> bool {
+        use crate::session::Session as _;
+        let before = self.fabrics.len();
+        self.fabrics.retain(|f| f.fabric_index() != index);
+        let sessions: Vec<u16> = self
+            .sessions
+            .sessions()
+            .filter(|s| s.associated_fabric() == Some(index))
+            .map(|s| s.id())
+            .collect();
+        for id in sessions {
+            // The id was just listed, so the session exists; a refusal would only mean it is
+            // already closing, which is what we want.
+            let _ = self.close_session(now, id, false, true);
+        }
+        let _ = self.sessions.remove_resumption_records_for_fabric(index);
+        before != self.fabrics.len()
+    }
+
     /// The fabrics this node belongs to, by index.
     pub fn fabrics(&self) -> &[OperationalCredentials] {
         &self.fabrics
