@@ -1,5 +1,5 @@
 //! Known-answer tests for the message codec: every case of message_codec.json and
-//! status_report.json (/work/shared/vectors; see each file's `description`).
+//! status_report.json (vectors/ at the repository root; see each file's `description`).
 
 mod common;
 
