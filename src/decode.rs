@@ -1,5 +1,5 @@
 //! `paseo decode`: turn one hex-encoded Matter datagram into readable lines or one JSON object
-//! whose field names are those of the shared message_codec.json vectors.
+//! whose field names are those of the message_codec.json vectors (vectors/).
 
 use std::fmt::Write as _;
 
@@ -9,7 +9,7 @@ use paseo_core::codec::{
 };
 use serde_json::{Value, json};
 
-/// Length of the AES-CCM MIC at the end of an encrypted message (SESSION-LAYER.md §1.4).
+/// Length of the AES-CCM MIC at the end of an encrypted message (Matter 1.3 §4.8).
 const MIC_LEN: usize = 16;
 
 /// Why the input could not be decoded; each is reported as one line and exit code 3.
@@ -45,8 +45,8 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, InputError> {
     Ok(hex::decode(digits)?)
 }
 
-/// Decodes the header layout (a diagnostic tool shows headers that break the §1.2 validity
-/// rules, noting the violation) and, on the unsecured session, the protocol header.
+/// Decodes the header layout (a diagnostic tool shows headers that break the Matter 1.3 §4.4.1
+/// validity rules, noting the violation) and, on the unsecured session, the protocol header.
 pub fn decode_datagram(datagram: &[u8]) -> Result<Decoded<'_>, InputError> {
     let message = Message::decode_permissive(datagram).map_err(InputError::MessageHeader)?;
     let body = if message.header.is_unsecured() {

@@ -46,7 +46,10 @@ fn every_indexed_vector_file_is_in_the_repository() {
         let text = std::fs::read_to_string(dir.join(name)).expect("listed file is readable");
         let file: serde_json::Value =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(file["description"].is_string(), "{name} has no `description`");
+        assert!(
+            file["description"].is_string(),
+            "{name} has no `description`"
+        );
         // The two live captures are one record each (messages, or a list of handshakes); every
         // other file is a `cases` array with its `name` and `source`.
         let content = match name.as_str() {

@@ -1,4 +1,4 @@
-//! Fuzz the certificate decoder and chain validation (SESSION-LAYER.md §9): no input may panic.
+//! Fuzz the certificate decoder and chain validation (Matter 1.3 §6.5): no input may panic.
 //! Whatever decodes must rebuild to X.509 DER and re-encode to TLV that decodes to the same
 //! fields; the input is then validated as a NOC (directly under a fixed test-CA root and under
 //! its ICAC), as an ICAC in front of a genuine NOC, and as an RCAC.
