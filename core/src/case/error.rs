@@ -92,7 +92,7 @@ pub enum CaseError {
     #[error("peer certificate chain: {0}")]
     InvalidChain(ChainError),
     /// The responder's NOC names another node than the one the initiator meant to reach
-    /// (Matter 1.3 §4.14.2.3, initiator step 2).
+    /// (Matter 1.3 §4.14.2.3, the initiator on Sigma2).
     #[error("responder NOC is node {found}, expected node {expected}")]
     UnexpectedPeer {
         /// The node id the initiator addressed.

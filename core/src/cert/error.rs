@@ -243,8 +243,8 @@ pub enum ProfileError {
     /// A NOC without the digitalSignature key usage.
     #[error("NOC without digitalSignature key usage")]
     NocWithoutDigitalSignature,
-    /// A NOC whose extended key usage lacks serverAuth or clientAuth (paseo is strict: both,
-    /// matter.js `certificate/kinds/Noc.ts`).
+    /// A NOC whose extended key usage lacks serverAuth or clientAuth (paseo is strict: both;
+    /// matter.js `certificate/kinds/Noc.ts` accepts either).
     #[error("NOC extended key usage lacks serverAuth or clientAuth")]
     NocExtendedKeyUsage,
     /// An RCAC subject without exactly one matter-rcac-id, or with another identifier.

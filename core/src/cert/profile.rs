@@ -174,7 +174,7 @@ fn check_extensions(cert: &MatterCertificate, kind: CertKind) -> Result<(), Prof
                 return Err(ProfileError::NocWithoutDigitalSignature);
             }
             // Strict, as the spec and connectedhomeip: both purposes (matter.js needs one,
-            // matter.js `certificate/kinds/Noc.ts`).
+            // `certificate/kinds/Noc.ts`).
             let purposes = extensions.extended_key_usage().unwrap_or(&[]);
             if !purposes.contains(&KeyPurpose::ServerAuth)
                 || !purposes.contains(&KeyPurpose::ClientAuth)

@@ -80,7 +80,7 @@ fn decompress(compressed: &[u8; 33]) -> Option<(ProjectivePoint, [u8; POINT_LEN]
     Some((point, encode_point(&point)?))
 }
 
-/// M and N, decompressed once (Matter 1.3 §3.10: "decompress them once at start-up").
+/// M and N (Matter 1.3 §3.10), decompressed once at start-up.
 fn constants() -> &'static CurveConstants {
     static CONSTANTS: OnceLock<CurveConstants> = OnceLock::new();
     CONSTANTS.get_or_init(|| {
