@@ -2,9 +2,9 @@
 //! heap of a `Node` before and after 1000 CASE sessions are installed (events drained, so only
 //! what the session table keeps is counted), and prints bytes per session, total and beyond
 //! the key material (two 16-byte session keys and the 16-byte attestation challenge, Matter 1.3
-//! §4.14.1, §4.14.2). Target: ≤ 1 KiB beyond keys, the keys counted as the session holds them (two AES-CCM
-//! ciphers with expanded key schedules and the challenge); the excess over the 48 raw key bytes is
-//! printed too. Not a timing: a plain `harness = false` program.
+//! §4.14.1, §4.14.2). Target: ≤ 1 KiB beyond keys, the keys counted as the session holds them (two
+//! AES-CCM ciphers with expanded key schedules and the challenge); the excess over the 48 raw key
+//! bytes is printed too. Not a timing: a plain `harness = false` program.
 //!
 //! Run: `cargo bench -p paseo-core --bench session_memory`
 

@@ -3,9 +3,9 @@
 //!
 //! A message whose opcode the current state does not expect ends the handshake with
 //! [`PaseError::UnexpectedMessage`] and INVALID_PARAMETER for the peer (Matter 1.3 §4.11,
-//! Appendix D, for any establishment failure); a StatusReport in any waiting state ends it silently (the peer gave
-//! up, matter.js `securechannel/SecureChannelMessenger.ts`); anything after the end is
-//! [`PaseError::Finished`]. Nothing here panics.
+//! Appendix D, for any establishment failure); a StatusReport in any waiting state ends it silently
+//! (the peer gave up, matter.js `securechannel/SecureChannelMessenger.ts`); anything after the end
+//! is [`PaseError::Finished`]. Nothing here panics.
 
 use core::num::NonZeroU16;
 

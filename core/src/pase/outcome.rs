@@ -150,9 +150,9 @@ impl std::error::Error for PaseFailure {
 /// wait) for a responder that is already handling a handshake.
 ///
 /// Whether to send it is the node's decision. matter.js (`session/pase/PaseServer.ts`) does
-/// *not*: a PASE responder that already has a PASE session or a running establishment silently ignores a new
-/// PBKDFParamRequest (it is only MRP-acked), so toward matter.js expect silence, not BUSY.
-/// CHIP sends BUSY in the analogous CASE situation (connectedhomeip
+/// *not*: a PASE responder that already has a PASE session or a running establishment silently
+/// ignores a new PBKDFParamRequest (it is only MRP-acked), so toward matter.js expect silence, not
+/// BUSY. CHIP sends BUSY in the analogous CASE situation (connectedhomeip
 /// `src/protocols/secure_channel/CASEServer.cpp`). BUSY goes out with `R = 0`, as matter.js sends
 /// it (`securechannel/SecureChannelMessenger.ts`).
 pub fn busy_status_payload(wait_ms: u16) -> Vec<u8> {

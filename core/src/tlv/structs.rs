@@ -4,8 +4,9 @@
 //! (Matter 1.3 Appendix A).
 //!
 //! Integer getters accept any encoded width and range-check against the field type (Matter 1.3
-//! Appendix A: a u16 field may arrive as a 1-byte integer). Context tags a caller never asks for are
-//! ignored, so newer peers can add fields (Matter 1.3 Appendix A, session parameters tags 8 and 9).
+//! Appendix A: a u16 field may arrive as a 1-byte integer). Context tags a caller never asks for
+//! are ignored, so newer peers can add fields (Matter 1.3 Appendix A, session parameters tags 8 and
+//! 9).
 
 use super::element::{ContainerKind, ElementValue};
 use super::error::TlvError;
