@@ -39,10 +39,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn nothing_in_the_repository_points_outside_the_clone() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Built from pieces so that this file does not match itself.
-    let forbidden = [
-        ["..", "/shared"].concat(),
-        ["SESSION", "-LAYER"].concat(),
-    ];
+    let forbidden = [["..", "/shared"].concat(), ["SESSION", "-LAYER"].concat()];
     let mut all = Vec::new();
     files(root, &mut all);
     assert!(
