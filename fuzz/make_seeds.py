@@ -159,7 +159,7 @@ def raw_message(opcode, payload):
     return variant(1, 2, u8(opcode), byte_vec(payload))
 
 
-BUSY = bytes.fromhex("0800" "00000000" "0400" "e803")  # StatusReport BUSY/Busy, wait 1000 ms (§5.2)
+BUSY = bytes.fromhex("0800" "00000000" "0400" "e803")  # StatusReport BUSY/Busy, wait 1000 ms (Matter 1.3 Appendix D)
 
 
 def pase_initiator():

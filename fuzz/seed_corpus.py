@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Write libFuzzer seed corpora from the shared known-answer vectors.
+"""Write libFuzzer seed corpora from the repository's known-answer vectors.
 
 Usage: python3 fuzz/seed_corpus.py [VECTORS_DIR]
 
-VECTORS_DIR defaults to ../../shared/vectors relative to this script (shared/ sits beside
-the clone). Each seed goes to fuzz/work/<target>/<sha1 of its bytes>, so re-running is
-idempotent. fuzz/work/ is not committed (the vectors stay outside the repository) and is the
-directory the fuzzer writes new inputs to; the committed seeds are in fuzz/corpus/<target>/
+VECTORS_DIR defaults to ../vectors relative to this script (vectors/ at the repository
+root). Each seed goes to fuzz/work/<target>/<sha1 of its bytes>, so re-running is
+idempotent. fuzz/work/ is not committed (its seeds are derived from vectors/, which is) and
+is the directory the fuzzer writes new inputs to; the committed seeds are in fuzz/corpus/<target>/
 (fuzz/make_seeds.py). Standard library only.
 
 Targets and sources:
@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 SCRIPT_DIR = Path(__file__).resolve().parent
-DEFAULT_VECTORS = SCRIPT_DIR / ".." / ".." / "shared" / "vectors"
+DEFAULT_VECTORS = SCRIPT_DIR / ".." / "vectors"
 CORPUS_DIR = SCRIPT_DIR / "work"
 
 SECURE_CHANNEL = 0

@@ -1,8 +1,8 @@
 //! `paseo decode`: turn one hex-encoded Matter datagram into readable lines or one JSON object
-//! whose field names are those of the shared message_codec.json vectors, plus the protocol and
+//! whose field names are those of the message_codec.json vectors (vectors/), plus the protocol and
 //! opcode names and the payload's TLV tree. With keys (`--keys I2R,R2I` or a `--keylog` file,
 //! [`KeyLogEntry`]) a secure-session datagram is decrypted first (AES-128-CCM, the message
-//! header as AAD, nonce of Matter Core Specification §4.8.1.1). `decode --pcap` does the same
+//! header as AAD, nonce of Matter 1.3 §4.8). `decode --pcap` does the same
 //! for every UDP datagram of a capture ([`crate::capture`]).
 
 use std::fmt::Write as _;
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use crate::run::EXIT_PASS as EXIT_OK;
 use crate::run::{EXIT_BAD_SCENARIO as EXIT_BAD_INPUT, EXIT_INTERNAL as EXIT_CANNOT_WRITE};
 
-/// Length of the AES-CCM MIC at the end of an encrypted message (SESSION-LAYER.md §1.4).
+/// Length of the AES-CCM MIC at the end of an encrypted message (Matter 1.3 §4.8).
 const MIC_LEN: usize = 16;
 
 /// Why the input could not be decoded; each is reported as one line and exit code 3.
@@ -180,8 +180,8 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, InputError> {
     Ok(hex::decode(digits)?)
 }
 
-/// Decodes the header layout (a diagnostic tool shows headers that break the §1.2 validity
-/// rules, noting the violation) and, on the unsecured session, the protocol header.
+/// Decodes the header layout (a diagnostic tool shows headers that break the Matter 1.3 §4.4.1
+/// validity rules, noting the violation) and, on the unsecured session, the protocol header.
 pub fn decode_datagram(datagram: &[u8]) -> Result<Decoded<'_>, InputError> {
     let message = Message::decode_permissive(datagram).map_err(InputError::MessageHeader)?;
     let body = if message.header.is_unsecured() {

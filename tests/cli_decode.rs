@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 /// Exit code the CLI uses for undecodable input.
 const EXIT_BAD_INPUT: i32 = 3;
 
-/// Shared vectors beside the clone (`PASEO_VECTORS` overrides), as core/tests/common does.
+/// The repository's `vectors/` (`PASEO_VECTORS` overrides), as core/tests/common does.
 fn vectors_dir() -> PathBuf {
     std::env::var_os("PASEO_VECTORS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors"),
         PathBuf::from,
     )
 }

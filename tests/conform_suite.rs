@@ -1,8 +1,9 @@
 //! `paseo conform` on a tiny suite (tests/fixtures/conform/: PASE, wrong passcode, a second
 //! PASE while one exists): one row per scenario, one cell per stack; the first two pass on
-//! every stack with the secure-channel flow in their normalised traces; the third is the Q11
-//! deviation of matter.js (it never answers the second PBKDFParamRequest). The matter.js column runs unless
-//! `PASEO_SKIP_INTEROP=1` (then only our own device's column is checked).
+//! every stack with the secure-channel flow in their normalised traces; the third is the matter.js
+//! `session/pase/PaseServer.ts` deviation of matter.js (it never answers the second
+//! PBKDFParamRequest). The matter.js column runs unless `PASEO_SKIP_INTEROP=1` (then only our own
+//! device's column is checked).
 
 use std::path::Path;
 
@@ -90,7 +91,8 @@ fn a_tiny_suite_gives_one_passing_row_per_scenario_and_stack() {
     let passes = vec!["pass"; stacks.len()].join(" | ");
     assert!(md.contains(&format!("| conform-pase | {passes} |")), "{md}");
     let html = table::html(&rows, &stacks, "t");
-    // Both stacks pass two rows; our device also passes the Q11 row, matter.js deviates.
+    // Both stacks pass two rows; our device also passes the matter.js `session/pase/PaseServer.ts`
+    // row, matter.js deviates.
     assert_eq!(
         html.matches("<td class=\"pass\">").count(),
         2 * stacks.len() + 1

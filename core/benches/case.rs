@@ -1,5 +1,6 @@
 //! CASE in memory, both roles in one process, next to the bare crypto the protocol cannot
-//! avoid, measured in the same run (SESSION-LAYER.md §8.3, §8.6, §9.5). Each handshake
+//! avoid, measured in the same run (Matter 1.3 §4.14.2.3, §4.14.2; chain validation as
+//! connectedhomeip `src/credentials/CHIPCert.cpp`). Each handshake
 //! iteration also derives both sides' session keys (what installing the sessions costs).
 //!
 //! Full CASE floor (EC operations only), per handshake:
@@ -16,11 +17,11 @@
 //! session-key HKDF), TLV and certificate decoding, the X.509 TBS rebuild, profile checks.
 //!
 //! Resumption floor, per handshake: 1 ephemeral key generation (the initiator's: a resuming
-//! Sigma1 still carries a fresh key for fallback, §8.6; the responder makes none), no ECDH,
-//! no signature, no certificate; plus the symmetric work, which dominates what remains:
-//! 1 HMAC-SHA256 (destination id), 4 HKDF-SHA256 to 16 bytes (S1RK and S2RK on each side),
-//! 4 AES-CCM tags over empty input (two resume MICs made, two checked), 2 HKDF-SHA256 to 48
-//! bytes (the session keys of each side). Left out: TLV, record lookup, state moves.
+//! Sigma1 still carries a fresh key for fallback, Matter 1.3 §4.14.2; the responder makes none), no
+//! ECDH, no signature, no certificate; plus the symmetric work, which dominates what remains: 1
+//! HMAC-SHA256 (destination id), 4 HKDF-SHA256 to 16 bytes (S1RK and S2RK on each side), 4 AES-CCM
+//! tags over empty input (two resume MICs made, two checked), 2 HKDF-SHA256 to 48 bytes (the
+//! session keys of each side). Left out: TLV, record lookup, state moves.
 //!
 //! Run: `cargo bench -p paseo-core --bench case -- --warm-up-time 1 --measurement-time 3`
 

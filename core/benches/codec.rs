@@ -6,9 +6,9 @@
 //!   ratio printed is the codec's cost *as a share of that cipher work*: target ≤ 0.20
 //!   ("codec overhead on top of AES-CCM ≤ 20 %"). A second row compares it with copying the
 //!   same number of bytes, for scale.
-//! - Sigma1 and Sigma2 TLV encode + decode (SESSION-LAYER.md §8.3). Floor: SHA-256 of the
-//!   encoded message — every Sigma message is hashed into the CASE transcript (§8.4), so a
-//!   handshake can never touch its bytes less than that. Target ≤ 1.3×.
+//! - Sigma1 and Sigma2 TLV encode + decode (Matter 1.3 §4.14.2.3). Floor: SHA-256 of the
+//!   encoded message — every Sigma message is hashed into the CASE transcript (Matter 1.3 §4.14.2),
+//!   so a handshake can never touch its bytes less than that. Target ≤ 1.3×.
 //!
 //! Run: `cargo bench -p paseo-core --bench codec -- --warm-up-time 1 --measurement-time 3`
 

@@ -1,7 +1,7 @@
 //! A full in-memory PASE handshake (both roles, 1000 PBKDF2 iterations) next to its bare
 //! crypto floor, measured in the same run.
 //!
-//! The floor is what the protocol cannot avoid (SESSION-LAYER.md §7.2, §7.4):
+//! The floor is what the protocol cannot avoid (Matter 1.3 §3.9, §4.14.1, §3.10):
 //! - PBKDF2-HMAC-SHA256, 1000 iterations, 80 bytes, on the prover (the responder holds a
 //!   precomputed verifier (w0, L), as a commissionee does);
 //! - ten P-256 scalar multiplications, five per side:

@@ -1,9 +1,9 @@
 //! Memory held per established secure session: a counting global allocator measures the live
 //! heap of a `Node` before and after 1000 CASE sessions are installed (events drained, so only
 //! what the session table keeps is counted), and prints bytes per session, total and beyond
-//! the key material (two 16-byte session keys and the 16-byte attestation challenge, §4.3).
-//! Target: ≤ 1 KiB beyond keys, the keys counted as the session holds them (two AES-CCM
-//! ciphers with expanded key schedules and the challenge); the excess over the 48 raw key
+//! the key material (two 16-byte session keys and the 16-byte attestation challenge, Matter 1.3
+//! §4.14.1, §4.14.2). Target: ≤ 1 KiB beyond keys, the keys counted as the session holds them (two
+//! AES-CCM ciphers with expanded key schedules and the challenge); the excess over the 48 raw key
 //! bytes is printed too. Not a timing: a plain `harness = false` program.
 //!
 //! Run: `cargo bench -p paseo-core --bench session_memory`
@@ -53,7 +53,7 @@ static ALLOCATOR: Counting = Counting;
 
 const SESSIONS: u16 = 1000;
 /// The session's key material: encrypt key, decrypt key and attestation challenge, 16 bytes
-/// each (SESSION-LAYER.md §4.3).
+/// each (Matter 1.3 §4.14.1, §4.14.2: the session keys).
 const KEY_BYTES: usize = 3 * 16;
 
 fn main() {

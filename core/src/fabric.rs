@@ -22,10 +22,11 @@ impl fmt::Display for FabricIndex {
 pub struct NodeId(pub u64);
 
 impl NodeId {
-    /// The "unspecified" node id: PASE sessions use it for both ends (SESSION-LAYER.md §1.4).
+    /// The "unspecified" node id: PASE sessions use it for both ends (Matter 1.3 §4.8).
     pub const UNSPECIFIED: NodeId = NodeId(0);
 
-    /// Whether the id lies in the operational range 0x1 ..= 0xFFFF_FFEF_FFFF_FFFF (§13).
+    /// Whether the id lies in the operational range 0x1 ..= 0xFFFF_FFEF_FFFF_FFFF (Matter 1.3
+    /// §2.5.5).
     pub const fn is_operational(self) -> bool {
         self.0 >= 1 && self.0 <= 0xFFFF_FFEF_FFFF_FFFF
     }

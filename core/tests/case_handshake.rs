@@ -1,7 +1,8 @@
-//! CASE handshakes between test-CA credentials, both roles in memory (SESSION-LAYER.md §8.3,
-//! §8.4, §8.6): full CASE with and without ICAC and with CATs, resumption and its fallbacks,
-//! the failures of §8.4 with the StatusReport each owes, tampered messages, rogue peers built
-//! from the CASE building blocks, and wrong-state messages through the dynamic wrappers.
+//! CASE handshakes between test-CA credentials, both roles in memory (Matter 1.3 §4.14.2.3,
+//! Matter 1.3 §4.14.2): full CASE with and without ICAC and with CATs, resumption and its
+//! fallbacks, the failures of Matter 1.3 §4.14.2 with the StatusReport each owes, tampered
+//! messages, rogue peers built from the CASE building blocks, and wrong-state messages through the
+//! dynamic wrappers.
 
 mod case_harness;
 
@@ -106,7 +107,8 @@ fn full_case_with_and_without_icac() {
         assert_eq!(*r.peer_parameters(), params());
         assert_eq!(i.resumption_record().fabric_id, f.ca.fabric_id());
 
-        // The keys are §8.5's: HKDF(secret, IPK ‖ SHA-256(S1 ‖ S2 ‖ S3), "SessionKeys").
+        // The keys are Matter 1.3 §4.14.2's: HKDF(secret, IPK ‖ SHA-256(S1 ‖ S2 ‖ S3),
+        // "SessionKeys").
         let mut transcript = Transcript::new();
         transcript.add_sigma1(&out.sigma1).unwrap();
         transcript.add_sigma2(&out.sigma2).unwrap();
@@ -326,7 +328,8 @@ fn bad_resume_mic_falls_back_at_the_responder() {
     .unwrap();
     let record = first.initiator.resumption_record().clone();
 
-    // The responder's record has another secret: the MIC does not verify, Q13 fallback.
+    // The responder's record has another secret: the MIC does not verify, so the responder
+    // falls back to full CASE (as matter.js `session/case/CaseServer.ts` does).
     let mut wrong_secret = first.responder.resumption_record().clone();
     wrong_secret.shared_secret[0] ^= 1;
     let out = handshake(
@@ -1136,7 +1139,7 @@ fn session_id_zero_is_invalid_parameter() {
         None,
     )
     .unwrap();
-    // Q17 at the responder.
+    // Session id 0 at the responder (matter.js may pick it; paseo refuses it).
     let zero = sigma1_with_session_id(&sigma1, 0);
     let failure = CaseResponder::handle_sigma1(
         &mut r,
@@ -1162,7 +1165,7 @@ fn session_id_zero_is_invalid_parameter() {
         .unwrap()
     );
 
-    // Q17 at the initiator: a Sigma2 announcing responder session id 0.
+    // Session id 0 at the initiator: a Sigma2 announcing responder session id 0.
     let (_, sigma2) = honest_sigma2(&mut r, &sigma1, &f.device);
     let m = Sigma2::decode(&sigma2).unwrap().into_parts().0;
     let mut w = Writer::new();

@@ -1,4 +1,4 @@
-//! Property tests for the CASE state machines (SESSION-LAYER.md §8.3–8.6): for any fabric
+//! Property tests for the CASE state machines (Matter 1.3 §4.14.2): for any fabric
 //! (seed, fabric id, with or without ICAC) and any two nodes (ids, CATs) a full handshake and
 //! a resumption always succeed with equal keys and the issued identities; arbitrary bytes fed
 //! to each responder state, and any single-byte change to an honest Sigma3, never panic and
@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
 
-/// Up to three CATs with distinct identifiers and non-zero versions (§9.2).
+/// Up to three CATs with distinct identifiers and non-zero versions (Matter 1.3 §6.5.6.1).
 fn arb_cats() -> impl Strategy<Value = Vec<u32>> {
     prop::collection::btree_set(any::<u16>(), 0..=3).prop_flat_map(|ids: BTreeSet<u16>| {
         let n = ids.len();

@@ -1,4 +1,4 @@
-//! CASE run by the node driver (SESSION-LAYER.md §8): full CASE, resumption, resumption after
+//! CASE run by the node driver (Matter 1.3 §4.14.2): full CASE, resumption, resumption after
 //! a restart with a FileStore, stale-record fallback, wrong fabric, tampering, loss.
 
 mod pair;
@@ -267,7 +267,7 @@ fn a_stale_record_falls_back_to_full_case() {
     assert_eq!(opened_now.len(), 2, "{opened_now:?}");
     assert!(
         opened_now.iter().all(|(_, r)| !*r),
-        "full CASE instead (Q13): {opened_now:?}"
+        "full CASE instead (resumption fallback): {opened_now:?}"
     );
     assert!(case_failures(&pair, Side::A).is_empty());
 }

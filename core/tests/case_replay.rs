@@ -287,7 +287,8 @@ fn responder_without_the_capture_root_refuses_its_sigma1() {
     let device = stand_in(&capture, 3, capture.device);
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     // The full handshake's Sigma1, and the resumption Sigma1 with no record to resume
-    // (Q13 fallback to the destination id): neither names our stand-in root.
+    // (the fallback to the destination id, as matter.js
+    // `session/case/CaseServer.ts` does): neither names our stand-in root.
     for sigma1 in [
         payload(&capture.full, "Sigma1"),
         payload(&capture.resumed, "Sigma1"),

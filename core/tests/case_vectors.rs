@@ -292,7 +292,7 @@ fn check_resumption(resume: &Value, secret: &[u8; 32], what: &str) {
     flipped[0] ^= 1;
     assert!(verify_initiator_resume_mic(&s1rk, &flipped).is_err());
 
-    // Resumed session keys: salt with the Sigma1 (old) id, not the new one (§8.6).
+    // Resumed session keys: salt with the Sigma1 (old) id, not the new one (Matter 1.3 §4.14.2).
     assert_eq!(
         resumption_salt(&random, &old_id).to_vec(),
         hex_field(resume, "session_keys_salt")
@@ -346,7 +346,8 @@ fn transcript_fabric(file: &Value) -> TranscriptFabric {
     let fabric = &file["fabric"];
     let root = public_key(&hex_field(fabric, "rootPublicKey"));
     let fabric_id = decimal_id(fabric, "fabricId");
-    // The recorded operational IPK is the HKDF of the recorded epoch key (§8.1).
+    // The recorded operational IPK is the HKDF of the recorded epoch key (Matter 1.3 §4.3.2.2,
+    // §4.14.2.6.1).
     let cfid = CompressedFabricId::derive(&root, fabric_id);
     let ipk = OperationalIpk::from_epoch_key(&field(fabric, "identityProtectionKey"), &cfid);
     assert_eq!(
@@ -444,7 +445,7 @@ fn check_params(params: Option<&SessionParameters>, recorded: &Value, what: &str
         params.max_paths_per_invoke.map(u64::from),
         "maxPathsPerInvoke",
     );
-    // supportedTransports bitmap: bit 1 TCP client, bit 2 TCP server (§6.3).
+    // supportedTransports bitmap: bit 1 TCP client, bit 2 TCP server (Matter 1.3 §4.12.8).
     let transports = params.supported_transports.expect("tag 8 sent");
     let flags = &recorded["supportedTransports"];
     assert_eq!(transports & 2 != 0, flags["tcpClient"].as_bool().unwrap());
@@ -460,8 +461,8 @@ fn check_status_success(message: &Value, name: &str) {
 }
 
 /// The public key (tag 9) and subject matter-node-id / matter-fabric-id (tags 17 and 21 of
-/// the subject list, tag 6) of a Matter TLV NOC (§9.1, §9.2). Test-only reading of three
-/// fields; certificate validation belongs to the certificate module.
+/// the subject list, tag 6) of a Matter TLV NOC (Matter 1.3 §6.5.2, §6.5.6.1). Test-only reading of
+/// three fields; certificate validation belongs to the certificate module.
 fn noc_fields(noc: &[u8]) -> ([u8; 65], u64, u64) {
     let cert = StructView::parse_anonymous(noc).unwrap();
     let key = array(cert.required_bytes(9).unwrap().to_vec(), "NOC public key");
@@ -749,7 +750,8 @@ fn check_resumed_handshake(h: &Value, fabric: &TranscriptFabric, earlier: &FullC
         field::<16>(rec, "initiatorResumeMic")
     );
     assert_eq!(sigma1.encode().unwrap(), s1, "resumption Sigma1 re-encodes");
-    // A resumption Sigma1 still names the destination, so full CASE stays possible (§8.6).
+    // A resumption Sigma1 still names the destination, so full CASE stays possible (Matter 1.3
+    // §4.14.2).
     assert_eq!(
         destination_id(
             &fabric.ipk,

@@ -1,4 +1,4 @@
-//! Property tests for operational certificates (SESSION-LAYER.md §9): chains the test CA
+//! Property tests for operational certificates (Matter 1.3 §6.5): chains the test CA
 //! issues always validate and report the identity they were issued for; any byte flip in any
 //! certificate of such a chain is caught (by the decoder or by validation) without a panic;
 //! issued certificates re-encode to their exact bytes; arbitrary bytes never panic.
@@ -25,7 +25,7 @@ struct Issued {
     cats: Vec<u32>,
 }
 
-/// Up to three CATs with distinct identifiers and non-zero versions (§9.2).
+/// Up to three CATs with distinct identifiers and non-zero versions (Matter 1.3 §6.5.6.1).
 fn arb_cats() -> impl Strategy<Value = Vec<u32>> {
     prop::collection::btree_set(any::<u16>(), 0..=3).prop_flat_map(|ids: BTreeSet<u16>| {
         let n = ids.len();

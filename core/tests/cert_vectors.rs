@@ -1,4 +1,4 @@
-//! Every case of chip_certificates.json (SESSION-LAYER.md §9): certificates rebuild to their
+//! Every case of chip_certificates.json (Matter 1.3 §6.5): certificates rebuild to their
 //! DER TBSCertificate and full DER, decoded fields match, signatures verify (raw and DER),
 //! role-profile violations are reported, malformed TLV is rejected with the stated kind of
 //! error, and every chain gets its verdict at its time.

@@ -1,5 +1,5 @@
 //! Known-answer tests for the message codec: every case of message_codec.json and
-//! status_report.json (/work/shared/vectors; see each file's `description`).
+//! status_report.json (vectors/ at the repository root; see each file's `description`).
 
 mod common;
 
@@ -11,7 +11,7 @@ use paseo_core::codec::{
 };
 use serde_json::Value;
 
-/// AES-128-CCM with a 16-byte tag and a 13-byte nonce (SESSION-LAYER.md §1.4).
+/// AES-128-CCM with a 16-byte tag and a 13-byte nonce (Matter 1.3 §4.8).
 type MessageCipher = ccm::Ccm<aes::Aes128, ccm::consts::U16, ccm::consts::U13>;
 
 fn u64_field(v: &Value, ctx: &str) -> u64 {
@@ -145,7 +145,8 @@ fn assert_protocol_header(header: &ProtocolHeader<'_>, json: &Value, ctx: &str) 
     );
 }
 
-/// The §1.2 validity rule a header's JSON fields break, worked out from the JSON alone.
+/// The Matter 1.3 §4.4.1 validity rule a header's JSON fields break, worked out from the JSON
+/// alone.
 fn expected_rule_violation(json: &Value) -> Option<DecodeError> {
     let group_session = u64_field(&json["session_type"], "session_type") == 1;
     let has_source = !json["source_node_id"].is_null();
@@ -201,7 +202,7 @@ fn check_plain_valid(case: &Value, ctx: &str) {
         "{ctx}: re-encode"
     );
 
-    // Strict decoding differs from the layout-only one exactly by the §1.2 rules.
+    // Strict decoding differs from the layout-only one exactly by the Matter 1.3 §4.4.1 rules.
     let strict = Message::decode(&encoded).map(|m| m.header);
     match expected_rule_violation(&case["message_header"]) {
         None => assert_eq!(strict, Ok(msg.header), "{ctx}: strict decode"),

@@ -1,4 +1,4 @@
-//! Property tests for message counters (SESSION-LAYER.md §2): replay protection of the
+//! Property tests for message counters (Matter 1.3 §4.6): replay protection of the
 //! encrypted unicast window and uniqueness/exhaustion of the outbound secure session counter.
 
 use std::collections::BTreeSet;

@@ -1,5 +1,5 @@
 //! Replays every scenario of message_counter.json (receive-side duplicate detection,
-//! SESSION-LAYER.md §2.2/§2.3) and asserts the decision, max counter and bitmap after each step.
+//! Matter 1.3 §4.6) and asserts the decision, max counter and bitmap after each step.
 
 mod common;
 

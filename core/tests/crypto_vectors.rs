@@ -168,7 +168,7 @@ fn hkdf_sha256_every_case() {
         };
         assert_eq!(hmac_sha256(&prk_salt, &ikm), prk, "{what}");
 
-        // Matter SessionKeys: I2R ‖ R2I ‖ AttestationChallenge (SESSION-LAYER.md §7.6, §8.5).
+        // Matter SessionKeys: I2R ‖ R2I ‖ AttestationChallenge (Matter 1.3 §4.14.1, §4.14.2).
         if !case["i2r_key"].is_null() {
             split_cases += 1;
             assert_eq!(out[..16], hex_field(case, "i2r_key"), "{what}");
@@ -199,7 +199,7 @@ fn pbkdf2_hmac_sha256_every_case() {
         pbkdf2_sha256(&password, &salt, iterations, &mut out).unwrap();
         assert_eq!(out, output, "{what}");
 
-        // Matter: the password is the passcode as a u32 little-endian (SESSION-LAYER.md §7.2),
+        // Matter: the password is the passcode as a u32 little-endian (Matter 1.3 §3.9, §4.14.1),
         // and the 80 bytes split into w0s ‖ w1s.
         if let Some(passcode) = case["passcode"].as_u64() {
             matter_cases += 1;

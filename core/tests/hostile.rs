@@ -1,4 +1,5 @@
-//! Hostile peers against a whole node (SESSION-LAYER.md §2, §4.2, §4.4, §7.5, §10.2–10.3):
+//! Hostile peers against a whole node (Matter 1.3 §4.6, §4.10.5.2, §4.11, §4.14.1.2,
+//! §4.14.2.8; matter.js `session/SessionManager.ts`):
 //! replays from a closed session, reflections, forged CloseSession, floods of establishment
 //! requests from 1000 sources, counter and session-id exhaustion, truncated and oversized
 //! datagrams, a store file corrupted before a restart.
@@ -273,7 +274,7 @@ fn unsecured_exchanges(node: &Node) -> usize {
         .count()
 }
 
-/// The message counter in a datagram's header (bytes 4..8, §1.2).
+/// The message counter in a datagram's header (bytes 4..8, Matter 1.3 §4.4.1).
 fn counter_of(datagram: &[u8]) -> u32 {
     u32::from_le_bytes(datagram[4..8].try_into().expect("4 bytes"))
 }
@@ -413,7 +414,7 @@ fn regression_a_replay_from_another_address_does_not_move_the_session() {
         .get_session(B_SESSION)
         .and_then(|s| s.context().peer_address);
     assert_eq!(peer, Some(pair.a_addr), "the replay moved the session");
-    // The duplicate is acked again (§2.4), to the real peer.
+    // The duplicate is acked again (Matter 1.3 §4.6), to the real peer.
     let acks: Vec<SocketAddr> = std::iter::from_fn(|| pair.b.poll_transmit())
         .map(|t| t.destination)
         .collect();
@@ -632,7 +633,7 @@ fn a_close_session_with_a_valid_key_but_a_replayed_counter_is_a_duplicate() {
         .collect();
     let (first, last) = (sent[0], *sent.last().expect("sent"));
     let a_addr = pair.a_addr;
-    // The maximum, a seen counter inside the window, one behind the window (§2.2).
+    // The maximum, a seen counter inside the window, one behind the window (Matter 1.3 §4.6).
     for counter in [last, first, first.saturating_sub(100).max(1)] {
         let before = *pair.b.stats();
         let forged = close_session_from_a(&pair, counter);
@@ -749,7 +750,8 @@ fn a_flood_of_pbkdf_param_requests_from_1000_sources_is_refused_with_bounded_sta
         assert!(pair.b.handshakes_in_progress() <= 1);
         assert!(unsecured_count(&pair.b) <= pair.b.config().max_unsecured_sessions);
     }
-    // One PASE at a time (§7.5): the first source got a PBKDFParamResponse, 999 got BUSY.
+    // One PASE at a time (Matter 1.3 §4.14.1.2): the first source got a PBKDFParamResponse, 999 got
+    // BUSY.
     let stats = *pair.b.stats();
     assert_eq!(stats.handshakes_refused, u64::from(SOURCES) - 1);
     assert_eq!(stats.delivered, 1);
@@ -1238,7 +1240,8 @@ fn session_id_exhaustion_evicts_the_least_recently_active_session_and_serves_hon
         pair.b.sessions_mut().get_next_available_session_id(),
         Err(ManagerError::SessionIdsExhausted)
     ));
-    // All were installed at time 0 and never used: the lowest id is the victim (§10.2, §10.3).
+    // All were installed at time 0 and never used: the lowest id is the victim (least recently
+    // active first, ties to the lower id: docs/RELIABILITY.md).
     let (_, b) = honest_case(&mut pair);
     assert_eq!(b, 1, "the evicted session's id is reused");
     assert!(pair.events_of(Side::B).iter().any(|e| matches!(
@@ -1375,7 +1378,7 @@ fn a_genuine_message_over_1280_bytes_is_dropped_unless_the_limit_is_raised() {
         );
         assert_eq!(pair.b.stats().oversized > 0, !delivered, "limit {limit}");
         if !delivered {
-            // Every transmission was dropped: MRP gives up after five (§3.2).
+            // Every transmission was dropped: MRP gives up after five (Matter 1.3 §4.12.2.1).
             assert_eq!(pair.b.stats().oversized, 5);
             assert!(
                 pair.events_of(Side::A)
@@ -1439,8 +1442,8 @@ fn a_store_file_corrupted_before_restart_is_reported_and_case_falls_back_to_full
     );
 
     // The node runs: the controller asks to resume, the device has no record and falls back
-    // to full CASE (Q13); saving the new record fails on the corrupt file (never overwritten)
-    // and is counted.
+    // to full CASE (matter.js `session/case/CaseServer.ts`); saving the new record fails on the
+    // corrupt file (never overwritten) and is counted.
     let before = opened(&pair, Side::A).len();
     let (a, _) = honest_case(&mut pair);
     assert!(

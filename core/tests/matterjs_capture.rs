@@ -2,7 +2,7 @@
 //! `sim/tests/interop_matterjs.rs` (captured from the device's debug log,
 //! `PASEO_PEER_LOG_LEVEL=debug`), read back with `paseo_core::im` and `paseo_core::cert`.
 //! They pin our decoders to what a real device writes, beside the hand-built vectors of the
-//! unit tests (SESSION-LAYER.md §12.4, §12.6).
+//! unit tests (Matter 1.3 §5.5; docs/INTEROP.md, "Findings").
 
 use paseo_core::cert::CertificationRequest;
 use paseo_core::im::commissioning::{
@@ -15,7 +15,7 @@ fn bytes(text: &str) -> Vec<u8> {
     hex::decode(text).expect("hex")
 }
 
-/// ArmFailSafeResponse, ErrorCode OK: byte for byte the vector written out from §12.6 in
+/// ArmFailSafeResponse, ErrorCode OK: byte for byte the vector written out by hand in
 /// `im::invoke`'s unit tests.
 const ARM_FAIL_SAFE_RESPONSE: &str =
     "152800360115350037002400002401302402011835012400002c01001818181824ff0c18";

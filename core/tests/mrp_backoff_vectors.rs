@@ -1,6 +1,6 @@
 //! Every case of mrp_backoff.json: single waits t(n) (exact rational, its float, its floor, the
 //! matter.js floor) and the totals over 5 transmissions (exact min/max, matter.js max, and the
-//! connectedhomeip fixed-point min/max), SESSION-LAYER.md §3.2.
+//! connectedhomeip fixed-point min/max), Matter 1.3 §4.12.2.1.
 
 mod common;
 

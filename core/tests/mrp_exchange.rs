@@ -1,4 +1,4 @@
-//! MRP and exchanges between two in-memory nodes (SESSION-LAYER.md §3, §4): delivery under
+//! MRP and exchanges between two in-memory nodes (Matter 1.3 §4.12, §4.10): delivery under
 //! loss, the exact give-up schedule, piggybacked vs standalone acks, duplicate suppression,
 //! close-after-exchange and CloseSession mid-exchange.
 
@@ -147,7 +147,7 @@ fn an_unanswered_message_gets_a_standalone_ack_after_200_ms() {
     assert_eq!(acks.len(), 1, "exactly one datagram from B");
     let (at, _, bytes) = acks[0];
     assert!(is_standalone_ack(&open(Side::B, bytes)));
-    // Arrived at 10 ms (latency), acked 200 ms later (§3.5).
+    // Arrived at 10 ms (latency), acked 200 ms later (Matter 1.3 §4.12.5.2).
     assert_eq!(*at, ms(210));
     assert_eq!(
         pair.a.stats().retransmissions,
@@ -193,7 +193,7 @@ fn give_up_schedule(config: NodeConfig, start: Instant) -> (Vec<Instant>, Instan
         })
         .map(|(t, _, _)| *t)
         .expect("delivery failure");
-    // All five transmissions carry the same bytes (same counter, §2.1).
+    // All five transmissions carry the same bytes (same counter, Matter 1.3 §4.6).
     let bytes: Vec<&Vec<u8>> = pair
         .wire
         .iter()
@@ -291,7 +291,7 @@ fn duplicates_are_acked_again_but_delivered_once() {
         vec![b"twice on the wire".to_vec()]
     );
     assert_eq!(pair.b.stats().duplicates, 1);
-    // The duplicate is acknowledged at once (§2.4), the original after the ack timeout.
+    // The duplicate is acknowledged at once (Matter 1.3 §4.6), the original after the ack timeout.
     assert_eq!(pair.b.stats().standalone_acks, 2);
     let acked = pair
         .events_of(Side::A)

@@ -1,4 +1,4 @@
-//! Property tests for the MRP backoff (SESSION-LAYER.md §3.2): bounds, monotonicity and the
+//! Property tests for the MRP backoff (Matter 1.3 §4.12.2.1): bounds, monotonicity and the
 //! rounding forms of the exact representation.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! PASE run by the node driver over MRP (SESSION-LAYER.md §7.5): both roles, wrong passcode,
+//! PASE run by the node driver over MRP (Matter 1.3 §4.14.1.2): both roles, wrong passcode,
 //! loss, a second commissioner while a handshake runs, no commissioning window, timeouts.
 
 mod pair;

@@ -327,7 +327,7 @@ fn session_params(decoded: &Value) -> SessionParameters {
         interaction_model_revision: Some(u16f("interactionModelRevision")),
         specification_version: Some(u32::try_from(field("specificationVersion")).unwrap()),
         max_paths_per_invoke: Some(u16f("maxPathsPerInvoke")),
-        // Bitmap §6.3: bit 1 TCP client, bit 2 TCP server.
+        // Bitmap Matter 1.3 §4.12.8: bit 1 TCP client, bit 2 TCP server.
         supported_transports: Some(u16::from(tcp_client) << 1 | u16::from(tcp_server) << 2),
         max_tcp_message_size: None,
     }

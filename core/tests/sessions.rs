@@ -225,7 +225,8 @@ fn end_without_close_message_closes_at_once() {
 #[test]
 fn peer_activity_follows_received_messages_and_the_peer_threshold() {
     let (mut a, mut b) = pair(SessionKind::Case, 1);
-    // New secure sessions start with the peer active (matter.js, §3.3); threshold 4000 ms.
+    // New secure sessions start with the peer active (matter.js, Matter 1.3 §4.12.2.1); threshold
+    // 4000 ms.
     assert!(b.is_peer_active(T0 + core::time::Duration::from_millis(3_999)));
     assert!(!b.is_peer_active(T0 + core::time::Duration::from_millis(4_000)));
     let later = T0 + core::time::Duration::from_secs(10);
@@ -251,7 +252,8 @@ fn unsecured_sessions_put_node_ids_where_matter_js_looks_for_them() {
         .encode(T0, &app_message(3, b"req"))
         .expect("encode");
     let message = Message::decode(&request).expect("header");
-    // Initiator: S = its ephemeral id, no destination (§1.5, Q3).
+    // Initiator: S = its ephemeral id, no destination (Matter 1.3 "Unsecured Session Context";
+    // matter.js `protocol/ExchangeManager.ts`).
     assert_eq!(message.header.source_node_id, Some(0xABCD));
     assert_eq!(
         message.header.destination,

@@ -1,6 +1,6 @@
 //! Property tests for Matter TLV: owned trees round-trip through the encoder and decoder,
 //! arbitrary or corrupted bytes never panic and, when accepted, re-encode identically, and the
-//! writer and structure view honour the width rules of SESSION-LAYER.md §6.2.
+//! writer and structure view honour the width rules of Matter 1.3 Appendix A.
 
 use paseo_core::tlv::{
     Data, Reader, SignedInt, StructView, Tag, TagNumber, TlvError, UnsignedInt, Value, Width,
@@ -211,7 +211,8 @@ proptest! {
 
     #[test]
     fn struct_getters_accept_any_width_and_range_check(v in any::<u64>(), wide in any::<bool>()) {
-        // Encode v in its minimal width or in 8 bytes: the getters must not care (§6.2).
+        // Encode v in its minimal width or in 8 bytes: the getters must not care (Matter 1.3
+        // Appendix A).
         let encoded_as = if wide { UnsignedInt::U64(v) } else { UnsignedInt::minimal(v) };
         let mut w = Writer::new();
         w.start_struct(Tag::Anonymous);

@@ -9,9 +9,9 @@
 //! Properties: nothing panics; a failure leaves the state finished and its StatusReport, if
 //! any, decodes; a full CASE is established only if every message the initiator took was the
 //! honest responder's, byte for byte (Sigma2 and SUCCESS), and then it holds the same shared
-//! secret, salt and session ids as the responder (SESSION-LAYER.md §8.3–8.5); a resumption
+//! secret, salt and session ids as the responder (Matter 1.3 §4.14.2); a resumption
 //! only on a Sigma2_Resume whose authenticated fields (new resumption id and MIC) are the
-//! honest ones, with the same keys as the responder (§8.6). A forged Sigma2 cannot be signed
+//! honest ones, with the same keys as the responder (Matter 1.3 §4.14.2). A forged Sigma2 cannot be signed
 //! by the device's NOC key, and a forged Sigma2_Resume cannot carry a valid MIC. (The fuzzer
 //! found at once that Sigma2_Resume's responderSessionId and parameters are not covered by
 //! the MIC: that is the protocol's design, recorded in docs/RELIABILITY.md.)
@@ -320,11 +320,11 @@ fuzz_target!(|input: Input| {
                 assert!(initiator.is_finished());
                 if session.is_resumption() {
                     // Sigma2_Resume's MIC covers only the new resumption id (S2RK is keyed by
-                    // the shared secret and salted with it, §8.6); responderSessionId and the
-                    // session parameters travel unauthenticated, by the protocol's design. So
-                    // resumption needs the honest resumption id and MIC; a changed session id
-                    // only misroutes the initiator's traffic (a denial of service that any
-                    // on-path attacker has anyway).
+                    // the shared secret and salted with it, Matter 1.3 §4.14.2); responderSessionId
+                    // and the session parameters travel unauthenticated, by the protocol's design.
+                    // So resumption needs the honest resumption id and MIC; a changed session id
+                    // only misroutes the initiator's traffic (a denial of service that any on-path
+                    // attacker has anyway).
                     let taken = Sigma2Resume::decode(&payload).expect("accepted, so decodes");
                     let ours =
                         Sigma2Resume::decode(&pending.as_ref().expect("honest Sigma2_Resume").1)
@@ -335,7 +335,7 @@ fuzz_target!(|input: Input| {
                         taken.message().sigma2_resume_mic,
                         ours.message().sigma2_resume_mic
                     );
-                    // Sigma2_Resume: the initiator owes SUCCESS (§8.6).
+                    // Sigma2_Resume: the initiator owes SUCCESS (Matter 1.3 §4.14.2).
                     assert!(input.resume && input.responder_remembers);
                     assert_eq!(opcode, SIGMA2_RESUME);
                     let status = status_payload.expect("the initiator owes SUCCESS");

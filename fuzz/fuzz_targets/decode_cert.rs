@@ -1,4 +1,4 @@
-//! Fuzz the certificate decoder and chain validation (SESSION-LAYER.md §9).
+//! Fuzz the certificate decoder and chain validation (Matter 1.3 §6.5).
 //!
 //! Properties: no input panics. Whatever decodes re-encodes to TLV that decodes to the same
 //! fields, and rebuilds to X.509 DER that is one DER SEQUENCE opening with the certificate's

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(header, msg.header_bytes, "message header re-encode");
     assert_eq!(msg.header.encoded_len(), msg.header_bytes.len());
     assert_eq!(msg.header_bytes.len() + msg.payload.len(), data.len());
-    // Strict decoding is the layout decode plus the SESSION-LAYER.md §1.2 validity rules.
+    // Strict decoding is the layout decode plus the Matter 1.3 §4.4.1 validity rules.
     assert_eq!(strict, msg.header.validate().map(|()| msg));
 
     // On the unsecured session the payload is the protocol header in clear; on a secure one

@@ -3,7 +3,7 @@
 //! (bit flips, truncation, extension, rewritten counter or session id) of genuine datagrams
 //! sealed by the peer's session, interleaved with replays of genuine ones.
 //!
-//! Properties (SESSION-LAYER.md §1.4, §2.2): nothing panics; a datagram is accepted only if it
+//! Properties (Matter 1.3 §4.8, §4.6): nothing panics; a datagram is accepted only if it
 //! is byte for byte a genuine one, and then it decodes to what was sealed; a genuine datagram
 //! is accepted as new at most once; the replay window never moves backwards (its maximum never
 //! decreases and a counter once accepted stays a duplicate); the sender's counter only climbs,
@@ -38,7 +38,7 @@ enum Mutation {
     Extend {
         bytes: Vec<u8>,
     },
-    /// Rewrites the counter field (bytes 4..8, §1.2).
+    /// Rewrites the counter field (bytes 4..8, Matter 1.3 §4.4.1).
     Counter(u32),
     /// Rewrites the session id field (bytes 1..3).
     SessionId(u16),
@@ -195,7 +195,7 @@ fuzz_target!(|input: Input| {
                     },
                 ) {
                     Ok(sealed) => {
-                        // The counter climbs by exactly one per message (§2.1).
+                        // The counter climbs by exactly one per message (Matter 1.3 §4.6).
                         let used = last_next.expect("a counter was available");
                         assert_eq!(u32::from_le_bytes(sealed[4..8].try_into().unwrap()), used);
                         assert_eq!(sender.next_counter(), used.checked_add(1));
@@ -245,7 +245,7 @@ fuzz_target!(|input: Input| {
                         // The keys are fixed, so libFuzzer may have learnt the bytes of a
                         // datagram this run has not sealed yet. Then the sender, sealing the
                         // same message at that counter, must produce exactly these bytes:
-                        // nothing else authenticates (§1.4).
+                        // nothing else authenticates (Matter 1.3 §4.8).
                         None => assert_eq!(
                             reseal(input.pase, counter, &decoded.protocol, &decoded.payload),
                             datagram,
@@ -263,7 +263,7 @@ fuzz_target!(|input: Input| {
                     }
                 }
                 Err(_) => {
-                    // A refused datagram leaves the window untouched (§1.4).
+                    // A refused datagram leaves the window untouched (Matter 1.3 §4.8).
                     assert_eq!(receiver.reception().max_counter(), before_max);
                 }
             }

@@ -14,7 +14,7 @@
 //! once the application has closed what it was given; a message is delivered to the
 //! application only if it authenticates under the installed session's keys, at most once per
 //! counter; no session is ever opened except a resumption (a replayed resumption Sigma1 with a
-//! forged SUCCESS can complete one, SESSION-LAYER.md §8.6; nothing can complete PASE or full
+//! forged SUCCESS can complete one, Matter 1.3 §4.14.2; nothing can complete PASE or full
 //! CASE without the passcode or a NOC key).
 
 #![no_main]
@@ -112,7 +112,7 @@ enum Template {
     Sigma1,
     Sigma1Resume,
     CloseSession,
-    /// SUCCESS / SessionEstablishmentSuccess: what finishes a resumption (§8.6).
+    /// SUCCESS / SessionEstablishmentSuccess: what finishes a resumption (Matter 1.3 §4.14.2).
     Success,
 }
 
@@ -132,7 +132,7 @@ enum Action {
     /// Arbitrary bytes.
     Raw { from: u8, bytes: Vec<u8> },
     /// An unsecured message; `as_initiator` puts the ephemeral id as source, else as
-    /// destination (§1.5).
+    /// destination (Matter 1.3 "Unsecured Session Context").
     Unsecured {
         from: u8,
         node: u8,

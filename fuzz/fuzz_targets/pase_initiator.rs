@@ -7,7 +7,7 @@
 //! any, decodes; the initiator establishes a session only if every message it took was the
 //! honest responder's, byte for byte (PBKDFParamResponse, Pake2, SUCCESS), and then both sides
 //! hold the same Ke and agree on the session ids. A forged PBKDFParamResponse or Pake2 may be
-//! taken, but then the handshake must fail: cB proves the verifier (SESSION-LAYER.md §7.4).
+//! taken, but then the handshake must fail: cB proves the verifier (Matter 1.3 §3.10).
 //!
 //! Speed: both sides draw from fixed seeds, so the honest responder's messages (its SPAKE2+
 //! work) and what it makes of the initiator's honest ones are computed once per process and

@@ -84,7 +84,7 @@ pub enum Command {
         /// Tag of the first message.
         first_tag: u64,
     },
-    /// Close a session (§4.4).
+    /// Close a session (Matter 1.3 §4.11; matter.js `session/NodeSession.ts`).
     CloseSession {
         /// The action.
         action: ActionId,

@@ -14,7 +14,7 @@
 //! | [`OracleKind::SessionMismatch`] | two live ends of a session agree on ids and keys |
 //! | [`OracleKind::Liveness`] | after faults stop, sessions are there and exchanges complete in bounded time |
 //!
-//! MRP semantics (SESSION-LAYER.md §3.4): a message reported failed may still have been
+//! MRP semantics (Matter 1.3 §4.12.2): a message reported failed may still have been
 //! delivered (the ack was lost, not the message), so "failed and delivered" is allowed; "acked
 //! and failed" is not. A reliable message whose sender crashed before it was resolved is
 //! exempt from [`OracleKind::Unresolved`]: nobody is left to be told.

@@ -32,7 +32,7 @@ pub struct NodeSpec {
     pub commissioning: Option<Commissioning>,
 }
 
-/// What a commissionable device answers PASE with (SESSION-LAYER.md §7.2).
+/// What a commissionable device answers PASE with (Matter 1.3 §3.9, §4.14.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Commissioning {
     /// Its setup passcode.

@@ -1,6 +1,6 @@
-//! Closing sessions (SESSION-LAYER.md §4.4): after the running exchange, at once, with and
-//! without CloseSession; the oracles check that nothing is sent into a closed session and that
-//! a CloseSession empties the peer's table.
+//! Closing sessions (Matter 1.3 §4.11; matter.js `session/NodeSession.ts`): after the running
+//! exchange, at once, with and without CloseSession; the oracles check that nothing is sent into a
+//! closed session and that a CloseSession empties the peer's table.
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! The sans-IO [`Commissioner`] against a device built from paseo itself, in memory and on
 //! virtual time: a paseo node with a commissioning window, whose small scripted application
-//! answers the commissioning commands of SESSION-LAYER.md §12.4 (a real CSR, the NOC it gets
+//! answers the commissioning commands of Matter 1.3 §5.5 (a real CSR, the NOC it gets
 //! installed as its CASE credentials, OnOff on endpoint 1). Deterministic, no Node.js needed;
 //! each test breaks one answer and checks the typed error the commissioner reports.
 
@@ -491,7 +491,8 @@ fn commissions_a_paseo_device_with_and_without_icac() {
             noc.subject().node_id(),
             Some(config(use_icac).device_node_id.0)
         );
-        // PASE is gone on our side (Q20); the CASE session remains, with the device's node id.
+        // PASE is gone on our side (matter.js `common/FailsafeContext.ts`); the CASE session
+        // remains, with the device's node id.
         assert!(
             run.controller
                 .sessions()

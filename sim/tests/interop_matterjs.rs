@@ -225,7 +225,7 @@ fn pase_refuses_a_wrong_passcode_and_accepts_the_right_one() {
         return;
     }
     run_local(async {
-        // A short response timeout: the Q11 probe below waits for silence.
+        // A short response timeout: the second-PASE probe below waits for silence.
         let config = NodeConfig {
             response_timeout: Duration::from_secs(4),
             ..NodeConfig::default()
@@ -262,8 +262,8 @@ fn pase_refuses_a_wrong_passcode_and_accepts_the_right_one() {
         println!("INTEROP-TIMING PASE {:>8.3} ms", ms(pase.micros));
         assert!(!pase.is_resumption);
 
-        // Q11: a second PBKDFParamRequest while the PASE session exists is only acked, never
-        // answered (no BUSY): our handshake times out.
+        // A second PBKDFParamRequest while the PASE session exists is only acked (matter.js
+        // `session/pase/PaseServer.ts`), never answered (no BUSY): our handshake times out.
         let second = h
             .node
             .pase(device, passcode(20_202_021), FLOW_TIMEOUT)
@@ -273,7 +273,7 @@ fn pase_refuses_a_wrong_passcode_and_accepts_the_right_one() {
                 kind: HandshakeKind::Pase,
                 error,
             }) => println!("INTEROP-NOTE second PASE while one exists: {error}"),
-            other => panic!("expected no answer to a second PASE (Q11), got {other:?}"),
+            other => panic!("expected no answer to a second PASE, got {other:?}"),
         }
         assert!(
             h.peer
@@ -307,7 +307,8 @@ fn commissioning_case_resumption_and_close_session() {
         print_timings("commissioning", &done);
         assert!(!done.on_off, "a fresh light is off");
 
-        // Q20: the device dropped PASE without a CloseSession; we closed ours locally.
+        // The device dropped PASE without a CloseSession (matter.js `common/FailsafeContext.ts`);
+        // we closed ours locally.
         let pase_closes: Vec<CloseReason> = h
             .node
             .events()

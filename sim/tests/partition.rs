@@ -47,7 +47,8 @@ fn messages_fail_during_a_partition_and_flow_after_the_repair() {
         common::lines_with(&report, &["delivery failed (retransmissions exhausted)"]).len(),
         1
     );
-    // The failure took the whole MRP schedule (§3.2): at least 330+330+528+844.8+1351.68 ms.
+    // The failure took the whole MRP schedule (Matter 1.3 §4.12.2.1): at least
+    // 330+330+528+844.8+1351.68 ms.
     let started = report.actions[&cut].started;
     let failed = report.actions[&cut].finished.unwrap();
     assert!(

@@ -381,7 +381,8 @@ fn during(
             messages,
         } => {
             // The one guarantee: a close by the sender that waits for its exchanges
-            // (SESSION-LAYER.md: a session closes after its exchanges when asked to).
+            // (matter.js `session/NodeSession.ts`: a session closes after its exchanges when
+            // asked to).
             let ok = m.clean(dev)
                 && matches!(m.devices[m.index(dev)].session, Known::Open(_))
                 && matches!(

@@ -21,7 +21,7 @@ pub enum PeerKind {
     Any,
 }
 
-/// The matter.js device's fixed setup (device.mjs, SESSION-LAYER.md §12.2).
+/// The matter.js device's fixed setup (`sim/interop/matterjs/device.mjs`).
 pub const MATTERJS_PASSCODE: u32 = 20202021;
 /// Its discriminator.
 pub const MATTERJS_DISCRIMINATOR: u16 = 3840;

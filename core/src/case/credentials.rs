@@ -1,6 +1,6 @@
-//! What a node holds per fabric to take part in CASE (SESSION-LAYER.md §8.1, §9): its fabric
-//! identity, the fabric's root certificate as a trust anchor, its own NOC (and ICAC) with the
-//! operational key the NOC certifies, and the IPK with the values derived from it.
+//! What a node holds per fabric to take part in CASE (Matter 1.3 §4.3.2.2, §4.14.2.6.1, §6.5): its
+//! fabric identity, the fabric's root certificate as a trust anchor, its own NOC (and ICAC) with
+//! the operational key the NOC certifies, and the IPK with the values derived from it.
 //!
 //! [`OperationalCredentials`] is checked once when built (the NOC chains to the root, names the
 //! fabric and node it claims, and certifies the key we sign with), so the state machines never
@@ -23,7 +23,8 @@ pub const TEST_VENDOR_ID: u16 = 0xFFF1;
 /// Why a set of credentials was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialsError {
-    /// The RCAC is not a valid root, or the NOC (and ICAC) do not chain to it (§9.5).
+    /// The RCAC is not a valid root, or the NOC (and ICAC) do not chain to it (connectedhomeip
+    /// `src/credentials/CHIPCert.cpp`).
     #[error("operational certificates: {0}")]
     Chain(#[from] ChainError),
     /// The NOC names another node id than the fabric identity says.
@@ -45,7 +46,7 @@ pub enum CredentialsError {
     /// The NOC certifies another public key than the operational key we would sign with.
     #[error("NOC public key is not the operational signing key's")]
     KeyMismatch,
-    /// The test CA could not issue the NOC (node id or CATs outside §9.2).
+    /// The test CA could not issue the NOC (node id or CATs outside Matter 1.3 §6.5.6.1).
     #[error("test CA: {0}")]
     Issue(#[from] CertError),
 }
@@ -64,7 +65,7 @@ pub struct CredentialParts {
     pub noc: Vec<u8>,
     /// The operational key pair the NOC certifies.
     pub signing_key: SigningKeyPair,
-    /// The IPK epoch key (group key set 0, §8.1).
+    /// The IPK epoch key (group key set 0, Matter 1.3 §4.14.2.6.1).
     pub ipk_epoch_key: [u8; IPK_LEN],
 }
 
@@ -114,7 +115,7 @@ impl OperationalCredentials {
     /// Checks and assembles `parts`: the RCAC is a valid root, the NOC (through the ICAC, if
     /// any) validates against it under `policy` and belongs to `parts.fabric` (same fabric id
     /// and node id), and the NOC's public key is `parts.signing_key`'s. Derives the compressed
-    /// fabric id and the operational IPK (§8.1).
+    /// fabric id and the operational IPK (Matter 1.3 §4.3.2.2, §4.14.2.6.1).
     pub fn from_parts(
         parts: CredentialParts,
         policy: &ChainPolicy,
@@ -251,12 +252,12 @@ impl OperationalCredentials {
         &self.inner.ipk_epoch_key
     }
 
-    /// The operational IPK CASE uses (§8.1).
+    /// The operational IPK CASE uses (Matter 1.3 §4.14.2.6.1).
     pub fn ipk(&self) -> &OperationalIpk {
         &self.inner.ipk
     }
 
-    /// The compressed fabric id (§8.1).
+    /// The compressed fabric id (Matter 1.3 §4.3.2.2).
     pub fn compressed_fabric_id(&self) -> CompressedFabricId {
         self.inner.compressed_fabric_id
     }

@@ -2,10 +2,10 @@
 //! and feeds them `(opcode, payload)` as messages arrive (the same shape as PASE's).
 //!
 //! A message whose opcode the current state does not expect ends the handshake with
-//! [`CaseError::UnexpectedMessage`] and INVALID_PARAMETER for the peer (§8.4: "any error");
-//! a StatusReport in a state that waits for a Sigma message ends it silently (the peer gave
-//! up, Q23; BUSY carries the wait time); anything after the end is [`CaseError::Finished`].
-//! Nothing here panics.
+//! [`CaseError::UnexpectedMessage`] and INVALID_PARAMETER for the peer (Matter 1.3 §4.14.2, for any
+//! error); a StatusReport in a state that waits for a Sigma message ends it silently (the peer
+//! gave up, matter.js `securechannel/SecureChannelMessenger.ts`; BUSY carries the wait time);
+//! anything after the end is [`CaseError::Finished`]. Nothing here panics.
 
 use core::num::NonZeroU16;
 

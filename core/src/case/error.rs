@@ -10,22 +10,21 @@ use crate::tlv::TlvError;
 
 /// Why a CASE handshake, or CASE bytes, failed.
 ///
-/// What the peer is told is decided by [`CaseFailure`](super::CaseFailure) (SESSION-LAYER.md
-/// §8.4): NO_SHARED_TRUST_ROOTS for [`CaseError::NoSharedTrustRoots`], nothing for a received
-/// StatusReport ([`CaseError::PeerStatus`]) or a message after the end
-/// ([`CaseError::Finished`]), INVALID_PARAMETER for everything else. No variant carries secret
-/// material.
+/// What the peer is told is decided by [`CaseFailure`](super::CaseFailure) (Matter 1.3 §4.14.2):
+/// NO_SHARED_TRUST_ROOTS for [`CaseError::NoSharedTrustRoots`], nothing for a received StatusReport
+/// ([`CaseError::PeerStatus`]) or a message after the end ([`CaseError::Finished`]),
+/// INVALID_PARAMETER for everything else. No variant carries secret material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     /// The TLV is malformed, a required field is missing, a field has the wrong type or range,
-    /// or a structure repeats a tag (SESSION-LAYER.md §6.2).
+    /// or a structure repeats a tag (Matter 1.3 Appendix A).
     #[error("CASE message: {0}")]
     Tlv(#[from] TlvError),
     /// The session-parameter struct (field 5 of Sigma1/Sigma2, 4 of Sigma2_Resume) is invalid.
     #[error("CASE message: {0}")]
     SessionParameters(#[from] ParamsError),
     /// A fixed-length octet string has another length (randoms 32, destination id 32,
-    /// ephemeral keys 65, resumption ids 16, MICs 16, signatures 64; §6.5).
+    /// ephemeral keys 65, resumption ids 16, MICs 16, signatures 64; Matter 1.3 §4.14.2.3).
     #[error("{field} is {actual} bytes, expected {expected}")]
     WrongLength {
         /// The field's name, e.g. "initiatorRandom".
@@ -46,10 +45,10 @@ pub enum CaseError {
         actual: usize,
     },
     /// A Sigma1 carries a resumption id without an initiator resume MIC or the reverse; both
-    /// must be present or both absent (§6.5, tags 6 and 7).
+    /// must be present or both absent (Matter 1.3 §4.14.2.3, tags 6 and 7).
     #[error("Sigma1 resumption id and initiator resume MIC must be present together")]
     UnpairedResumptionFields,
-    /// A session id of 0: secure sessions never use it (§10.2, Q17).
+    /// A session id of 0: secure sessions never use it (matter.js `session/SessionManager.ts`).
     #[error("{field} is 0")]
     ZeroSessionId {
         /// "initiatorSessionId" or "responderSessionId".
@@ -58,11 +57,11 @@ pub enum CaseError {
     /// The peer's ephemeral public key is not a valid uncompressed P-256 point.
     #[error("peer ephemeral public key is not a valid P-256 point")]
     InvalidPeerKey,
-    /// TBEData2/TBEData3 did not authenticate under S2K/S3K (§8.3).
+    /// TBEData2/TBEData3 did not authenticate under S2K/S3K (Matter 1.3 §4.14.2.3).
     #[error("encrypted {0} did not authenticate")]
     DecryptFailed(&'static str),
     /// A resumption MIC (initiator's in Sigma1 or the responder's in Sigma2_Resume) does not
-    /// match the one recomputed from the shared secret (§8.6).
+    /// match the one recomputed from the shared secret (Matter 1.3 §4.14.2).
     #[error("{0} does not verify")]
     ResumeMicMismatch(&'static str),
     /// A TBEData plaintext is too long for AES-CCM with a 13-byte nonce (65535 bytes).
@@ -84,16 +83,16 @@ pub enum CaseError {
         /// The message that was being added.
         adding: &'static str,
     },
-    /// No fabric of ours matches the Sigma1 destination identifier (§8.2): the responder
-    /// answers NO_SHARED_TRUST_ROOTS.
+    /// No fabric of ours matches the Sigma1 destination identifier (Matter 1.3 §4.14.2): the
+    /// responder answers NO_SHARED_TRUST_ROOTS.
     #[error("destination id matches no fabric")]
     NoSharedTrustRoots,
     /// The peer's NOC (and ICAC) do not validate against our fabric's root, or name another
-    /// fabric (§9.5).
+    /// fabric (connectedhomeip `src/credentials/CHIPCert.cpp`).
     #[error("peer certificate chain: {0}")]
     InvalidChain(ChainError),
     /// The responder's NOC names another node than the one the initiator meant to reach
-    /// (§8.3, initiator step 2).
+    /// (Matter 1.3 §4.14.2.3, the initiator on Sigma2).
     #[error("responder NOC is node {found}, expected node {expected}")]
     UnexpectedPeer {
         /// The node id the initiator addressed.
@@ -108,8 +107,10 @@ pub enum CaseError {
     #[error("signing {0} failed")]
     SignFailed(&'static str),
     /// The peer sent a StatusReport that ends the handshake (any report other than the final
-    /// SUCCESS / SessionEstablishmentSuccess where that is expected; Q23). BUSY carries the
-    /// minimum wait before a retry with fresh randoms on a new exchange (§5.2, Q12).
+    /// SUCCESS / SessionEstablishmentSuccess where that is expected; matter.js
+    /// `securechannel/SecureChannelMessenger.ts`). BUSY carries the minimum wait before a retry
+    /// with fresh randoms on a new exchange (Matter 1.3 Appendix D; connectedhomeip
+    /// `src/protocols/secure_channel/CASEServer.cpp`).
     #[error("peer sent StatusReport {}/{protocol_code:#06x}", general.name())]
     PeerStatus {
         /// The general code.

@@ -1,6 +1,7 @@
-//! Fabric-level values CASE derives before any message is exchanged (SESSION-LAYER.md §8.1,
-//! §8.2): the compressed fabric id, the operational IPK and the destination identifier, plus
-//! the responder's search for the fabric a received destination identifier names.
+//! Fabric-level values CASE derives before any message is exchanged (Matter 1.3 §4.3.2.2,
+//! §4.14.2.6.1, §4.14.2): the compressed fabric id, the operational IPK and the
+//! destination identifier, plus the responder's search for the fabric a received destination
+//! identifier names.
 
 use core::fmt;
 
@@ -19,9 +20,10 @@ pub const IPK_LEN: usize = 16;
 /// Length of a destination identifier (an HMAC-SHA256 tag).
 pub const DESTINATION_ID_LEN: usize = HMAC_SHA256_LEN;
 
-/// HKDF info of the compressed fabric id (§8.1).
+/// HKDF info of the compressed fabric id (Matter 1.3 §4.3.2.2).
 const COMPRESSED_FABRIC_INFO: &[u8] = b"CompressedFabric";
-/// HKDF info of the operational group key, here the operational IPK (§8.1).
+/// HKDF info of the operational group key, here the operational IPK (Matter 1.3 §4.3.2.2,
+/// §4.14.2.6.1).
 const GROUP_KEY_INFO: &[u8] = b"GroupKey v1.0";
 
 /// Length of the destination message: initiatorRandom ‖ root key ‖ fabric id ‖ node id.
@@ -33,9 +35,9 @@ const DESTINATION_MESSAGE_LEN: usize = RANDOM_LEN + P256_PUBLIC_KEY_LEN + 8 + 8;
 pub struct CompressedFabricId(pub [u8; COMPRESSED_FABRIC_ID_LEN]);
 
 impl CompressedFabricId {
-    /// Derives it from the fabric's root public key and fabric id (§8.1):
-    /// HKDF(ikm = root key without its 0x04 prefix, salt = fabric id as 8 BIG-endian bytes,
-    /// info "CompressedFabric", 8 bytes).
+    /// Derives it from the fabric's root public key and fabric id (Matter 1.3 §4.3.2.2):
+    /// HKDF(ikm = root key without its 0x04 prefix, salt = fabric id as 8 BIG-endian
+    /// bytes, info "CompressedFabric", 8 bytes).
     pub fn derive(root_public_key: &P256PublicKey, fabric_id: u64) -> Self {
         let [_prefix, xy @ ..] = root_public_key.to_uncompressed();
         Self(hkdf_array(
@@ -68,8 +70,8 @@ impl fmt::Display for CompressedFabricId {
 pub struct OperationalIpk([u8; IPK_LEN]);
 
 impl OperationalIpk {
-    /// Derives it (§8.1): HKDF(ikm = epoch key, salt = compressed fabric id,
-    /// info "GroupKey v1.0", 16 bytes).
+    /// Derives it (Matter 1.3 §4.3.2.2, §4.14.2.6.1): HKDF(ikm = epoch key, salt = compressed
+    /// fabric id, info "GroupKey v1.0", 16 bytes).
     pub fn from_epoch_key(
         epoch_key: &[u8; IPK_LEN],
         compressed_fabric_id: &CompressedFabricId,
@@ -99,7 +101,8 @@ impl fmt::Debug for OperationalIpk {
 }
 
 /// initiatorRandom ‖ root public key (65) ‖ fabric id (8, LITTLE-endian) ‖ node id (8,
-/// LITTLE-endian) (§8.2; the byte order differs from the compressed fabric id's salt).
+/// LITTLE-endian) (Matter 1.3 §4.14.2; the byte order differs from the compressed fabric id's
+/// salt).
 fn destination_message(
     initiator_random: &[u8; RANDOM_LEN],
     root_public_key: &P256PublicKey,
@@ -115,7 +118,7 @@ fn destination_message(
 }
 
 /// The destination identifier an initiator puts in Sigma1 to name (fabric, node) without
-/// revealing either (§8.2): HMAC-SHA256(IPK, destination message).
+/// revealing either (Matter 1.3 §4.14.2): HMAC-SHA256(IPK, destination message).
 pub fn destination_id(
     ipk: &OperationalIpk,
     initiator_random: &[u8; RANDOM_LEN],
@@ -139,7 +142,8 @@ pub struct DestinationCandidate<T> {
     pub fabric_id: u64,
     /// This node's operational node id in that fabric.
     pub node_id: NodeId,
-    /// One operational IPK of the fabric (responders try every epoch key, §8.1).
+    /// One operational IPK of the fabric (responders try every epoch key, Matter 1.3 §4.3.2.2,
+    /// §4.14.2.6.1).
     pub ipk: OperationalIpk,
     /// The caller's handle for the fabric.
     pub context: T,
@@ -163,7 +167,7 @@ impl<T> DestinationCandidate<T> {
 }
 
 /// The first candidate, in the order given, that a received Sigma1 destination identifier
-/// names; `None` means StatusReport NO_SHARED_TRUST_ROOTS (§8.2).
+/// names; `None` means StatusReport NO_SHARED_TRUST_ROOTS (Matter 1.3 §4.14.2).
 pub fn find_destination<'c, T: 'c>(
     destination_id: &[u8; DESTINATION_ID_LEN],
     initiator_random: &[u8; RANDOM_LEN],

@@ -1,6 +1,6 @@
 //! Field readers shared by the Sigma messages and the inner structures: fixed-length octet
 //! strings, session ids and the session-parameter struct, each with the exact checks of
-//! SESSION-LAYER.md §6.5.
+//! Matter 1.3 §4.14.2.3.
 
 use super::error::CaseError;
 use crate::session::params::SessionParameters;
@@ -62,7 +62,8 @@ pub(super) fn check_at_least(
     Ok(())
 }
 
-/// A required, non-zero u16 session id (any integer width on the wire, §6.2; 0 rejected, Q17).
+/// A required, non-zero u16 session id (any integer width on the wire, Matter 1.3 Appendix A; 0
+/// rejected, matter.js `session/SessionManager.ts`).
 pub(super) fn session_id(
     view: &StructView<'_>,
     ctx: u8,
@@ -73,7 +74,7 @@ pub(super) fn session_id(
     Ok(id)
 }
 
-/// Rejects session id 0 (SESSION-LAYER.md §10.2, Q17).
+/// Rejects session id 0 (matter.js `session/SessionManager.ts`).
 pub(super) fn check_session_id(id: u16, field: &'static str) -> Result<(), CaseError> {
     if id == 0 {
         return Err(CaseError::ZeroSessionId { field });
@@ -81,7 +82,7 @@ pub(super) fn check_session_id(id: u16, field: &'static str) -> Result<(), CaseE
     Ok(())
 }
 
-/// An optional session-parameter struct (§6.3); unknown tags inside it are ignored.
+/// An optional session-parameter struct (Matter 1.3 §4.12.8); unknown tags inside it are ignored.
 pub(super) fn session_params(
     view: &StructView<'_>,
     ctx: u8,

@@ -1,4 +1,4 @@
-//! The CASE initiator as typed states (SESSION-LAYER.md §8.3, §8.4, §8.6):
+//! The CASE initiator as typed states (Matter 1.3 §4.14.2.3, §4.14.2):
 //!
 //! ```text
 //! CaseInitiator::start ──Sigma1──▶ AwaitSigma2 ─┬─ Sigma2 ──Sigma3──▶ AwaitStatus ──SUCCESS──▶ CaseEstablished
@@ -43,7 +43,8 @@ use crate::session::{ResumptionRecord, SessionParameters};
 pub struct InitiatorRandomness {
     /// initiatorRandom of Sigma1.
     pub initiator_random: [u8; RANDOM_LEN],
-    /// The ephemeral ECDH key pair; fresh even when resuming (§8.6: fallback to full CASE).
+    /// The ephemeral ECDH key pair; fresh even when resuming (Matter 1.3 §4.14.2: fallback to full
+    /// CASE).
     pub ephemeral: EphemeralKeyPair,
 }
 
@@ -66,8 +67,9 @@ pub struct CaseInitiator;
 impl CaseInitiator {
     /// Builds Sigma1 toward node `peer_node_id` of `credentials`' fabric with fresh
     /// randomness. With a `resumption` record (the one saved for that fabric and peer), Sigma1
-    /// also carries its resumption id and the initiator resume MIC (§8.6), and still a valid
-    /// destination id and a fresh ephemeral key so the responder can fall back to full CASE.
+    /// also carries its resumption id and the initiator resume MIC (Matter 1.3 §4.14.2), and still
+    /// a valid destination id and a fresh ephemeral key so the responder can fall back to full
+    /// CASE.
     ///
     /// Returns the next state and the Sigma1 payload (opcode 0x30). Fails with
     /// [`CaseError::ResumptionRecordMismatch`] for a record of another fabric or peer.
@@ -185,8 +187,8 @@ impl AwaitSigma2 {
         self.resumption.is_some()
     }
 
-    /// Full CASE (§8.3, initiator on Sigma2): ECDH, S2K, decrypt TBEData2; validate the
-    /// responder's NOC/ICAC against our fabric's root under `policy` (its fabric id must be
+    /// Full CASE (Matter 1.3 §4.14.2.3, initiator on Sigma2): ECDH, S2K, decrypt TBEData2; validate
+    /// the responder's NOC/ICAC against our fabric's root under `policy` (its fabric id must be
     /// ours, its node id the peer we addressed); verify its signature over TBSData2; then sign
     /// TBSData3 and build Sigma3. Returns the next state and the Sigma3 payload (opcode 0x32).
     pub fn handle_sigma2(
@@ -266,11 +268,11 @@ impl AwaitSigma2 {
         Ok((AwaitStatus { established }, sigma3))
     }
 
-    /// Resumption accepted (§8.6, initiator on Sigma2_Resume): only after a resumption
-    /// attempt; the MIC must verify under S2RK of the **new** resumption id; the session keys
-    /// use the id *we sent in Sigma1* (Q14); the record keeps the shared secret and peer
-    /// identity and takes the new id. In resumption the initiator sends the SUCCESS: returns
-    /// the session and that StatusReport payload (opcode 0x40).
+    /// Resumption accepted (Matter 1.3 §4.14.2, initiator on Sigma2_Resume): only after a
+    /// resumption attempt; the MIC must verify under S2RK of the **new** resumption id; the session
+    /// keys use the id *we sent in Sigma1* (matter.js `session/case/CaseServer.ts`); the record
+    /// keeps the shared secret and peer identity and takes the new id. In resumption the initiator
+    /// sends the SUCCESS: returns the session and that StatusReport payload (opcode 0x40).
     pub fn handle_sigma2_resume(
         self,
         sigma2_resume_payload: &[u8],
@@ -302,12 +304,12 @@ impl AwaitSigma2 {
             peer_session_id,
             fabric_index: creds.fabric_index(),
             local_node_id: creds.node_id(),
-            // No certificates in a resumption: the identity is the record's (§8.6).
+            // No certificates in a resumption: the identity is the record's (Matter 1.3 §4.14.2).
             peer_node_id: old.peer_node_id,
             peer_cats: old.peer_cats,
             peer_parameters: resume.responder_session_params.unwrap_or_default(),
             shared_secret: old.shared_secret,
-            // Q14: the id we sent in Sigma1, not the new one.
+            // matter.js `session/case/CaseServer.ts`: the id we sent in Sigma1, not the new one.
             salt: resumption_salt(&self.initiator_random, &old.resumption_id).to_vec(),
             is_resumption: true,
             resumption_id: resume.resumption_id,

@@ -1,4 +1,4 @@
-//! The CASE key schedule (SESSION-LAYER.md §8.3, §8.5, §8.6): the ECDH shared secret, S2K and
+//! The CASE key schedule (Matter 1.3 §4.14.2.3, §4.14.2): the ECDH shared secret, S2K and
 //! S3K with the TBEData2/TBEData3 encryption they key, the session-key salt, and for
 //! resumption S1RK/S2RK, the two resume MICs and the resumed-session salt.
 //!
@@ -21,12 +21,12 @@ use crate::session::resumption::{RESUMPTION_ID_LEN, ResumptionId};
 /// Length of S2K, S3K, S1RK and S2RK.
 pub const SIGMA_KEY_LEN: usize = 16;
 
-/// AES-CCM nonce of TBEData2 (§8.3; exactly 13 ASCII bytes).
+/// AES-CCM nonce of TBEData2 (Matter 1.3 §4.14.2.3; exactly 13 ASCII bytes).
 pub const SIGMA2_NONCE: &[u8; CCM_NONCE_LEN] = b"NCASE_Sigma2N";
 /// AES-CCM nonce of TBEData3.
 pub const SIGMA3_NONCE: &[u8; CCM_NONCE_LEN] = b"NCASE_Sigma3N";
-/// AES-CCM nonce of the initiator resume MIC (§8.6: CHIP's comments say "SigmaR1", its bytes
-/// and matter.js's spell "SigmaS1").
+/// AES-CCM nonce of the initiator resume MIC (Matter 1.3 §4.14.2: CHIP's comments say "SigmaR1",
+/// its bytes and matter.js's spell "SigmaS1").
 pub const SIGMA1_RESUME_NONCE: &[u8; CCM_NONCE_LEN] = b"NCASE_SigmaS1";
 /// AES-CCM nonce of the Sigma2_Resume MIC.
 pub const SIGMA2_RESUME_NONCE: &[u8; CCM_NONCE_LEN] = b"NCASE_SigmaS2";
@@ -53,8 +53,8 @@ fn sigma_key(shared_secret: &[u8], salt: &[u8], info: &[u8]) -> SigmaKey {
     Zeroizing::new(hkdf_array(shared_secret, salt, info))
 }
 
-/// ECDH of our ephemeral key with the peer's (§8.3): the 32-byte X coordinate. A peer key that
-/// is not a valid uncompressed P-256 point is rejected.
+/// ECDH of our ephemeral key with the peer's (Matter 1.3 §4.14.2.3): the 32-byte X coordinate. A
+/// peer key that is not a valid uncompressed P-256 point is rejected.
 pub fn shared_secret(
     own: &EphemeralKeyPair,
     peer_eph_pub_key: &[u8; P256_PUBLIC_KEY_LEN],
@@ -63,7 +63,7 @@ pub fn shared_secret(
         .map_err(|_| CaseError::InvalidPeerKey)
 }
 
-/// S2K salt: IPK ‖ responderRandom ‖ responder ephemeral key ‖ SHA-256(S1) (§8.3).
+/// S2K salt: IPK ‖ responderRandom ‖ responder ephemeral key ‖ SHA-256(S1) (Matter 1.3 §4.14.2.3).
 pub fn sigma2_key_salt(
     ipk: &OperationalIpk,
     responder_random: &[u8; RANDOM_LEN],
@@ -91,7 +91,7 @@ pub fn sigma2_key(
     sigma_key(shared_secret, &salt, SIGMA2_INFO)
 }
 
-/// S3K salt: IPK ‖ SHA-256(S1 ‖ S2) (§8.3).
+/// S3K salt: IPK ‖ SHA-256(S1 ‖ S2) (Matter 1.3 §4.14.2.3).
 pub fn sigma3_key_salt(ipk: &OperationalIpk, sigma12_hash: &[u8; SHA256_LEN]) -> Vec<u8> {
     [ipk.as_bytes().as_slice(), sigma12_hash].concat()
 }
@@ -109,13 +109,13 @@ pub fn sigma3_key(
     )
 }
 
-/// Session-key salt of a full CASE: IPK ‖ SHA-256(S1 ‖ S2 ‖ S3) (§8.5).
+/// Session-key salt of a full CASE: IPK ‖ SHA-256(S1 ‖ S2 ‖ S3) (Matter 1.3 §4.14.2).
 pub fn session_keys_salt(ipk: &OperationalIpk, sigma123_hash: &[u8; SHA256_LEN]) -> Vec<u8> {
     [ipk.as_bytes().as_slice(), sigma123_hash].concat()
 }
 
 /// I2R ‖ R2I ‖ AttestationChallenge of a full CASE: HKDF(SharedSecret,
-/// [`session_keys_salt`], "SessionKeys", 48) (§8.5).
+/// [`session_keys_salt`], "SessionKeys", 48) (Matter 1.3 §4.14.2).
 pub fn session_keys(
     shared_secret: &[u8; P256_SHARED_SECRET_LEN],
     ipk: &OperationalIpk,
@@ -191,7 +191,7 @@ pub fn decrypt_tbe_data3(
 
 /// initiatorRandom ‖ resumptionId: the salt of S1RK (with the Sigma1 resumption id), of S2RK
 /// (with the **new** id from Sigma2_Resume) and of the resumed session keys (with the Sigma1
-/// id again, §8.6, Q14).
+/// id again, Matter 1.3 §4.14.2; matter.js `session/case/CaseServer.ts`).
 pub fn resumption_salt(
     initiator_random: &[u8; RANDOM_LEN],
     resumption_id: &ResumptionId,
@@ -255,7 +255,8 @@ pub fn initiator_resume_mic(s1rk: &[u8; SIGMA_KEY_LEN]) -> [u8; MIC_LEN] {
     empty_mic(s1rk, SIGMA1_RESUME_NONCE)
 }
 
-/// Verifies a Sigma1 initiatorResumeMIC under S1RK (failure: fall back to full CASE, §8.6).
+/// Verifies a Sigma1 initiatorResumeMIC under S1RK (failure: fall back to full CASE, Matter 1.3
+/// §4.14.2).
 pub fn verify_initiator_resume_mic(
     s1rk: &[u8; SIGMA_KEY_LEN],
     mic: &[u8; MIC_LEN],
@@ -268,7 +269,8 @@ pub fn sigma2_resume_mic(s2rk: &[u8; SIGMA_KEY_LEN]) -> [u8; MIC_LEN] {
     empty_mic(s2rk, SIGMA2_RESUME_NONCE)
 }
 
-/// Verifies a Sigma2_Resume MIC under S2RK (failure: abort with INVALID_PARAMETER, §8.6).
+/// Verifies a Sigma2_Resume MIC under S2RK (failure: abort with INVALID_PARAMETER, Matter 1.3
+/// §4.14.2).
 pub fn verify_sigma2_resume_mic(
     s2rk: &[u8; SIGMA_KEY_LEN],
     mic: &[u8; MIC_LEN],
@@ -277,7 +279,8 @@ pub fn verify_sigma2_resume_mic(
 }
 
 /// Keys of a resumed session: HKDF(SharedSecret, initiatorRandom ‖ the resumption id **sent in
-/// Sigma1**, "SessionResumptionKeys", 48) (§8.6, Q14: not the new id from Sigma2_Resume).
+/// Sigma1**, "SessionResumptionKeys", 48) (Matter 1.3 §4.14.2; matter.js
+/// `session/case/CaseServer.ts`: not the new id from Sigma2_Resume).
 pub fn resumed_session_keys(
     shared_secret: &[u8; P256_SHARED_SECRET_LEN],
     initiator_random: &[u8; RANDOM_LEN],

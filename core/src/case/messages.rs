@@ -1,10 +1,11 @@
-//! The four Sigma messages on the wire (SESSION-LAYER.md §6.5): Sigma1, Sigma2, Sigma3 and
+//! The four Sigma messages on the wire (Matter 1.3 §4.14.2.3): Sigma1, Sigma2, Sigma3 and
 //! Sigma2_Resume, each an anonymous TLV structure of context-tagged fields.
 //!
-//! Encoders emit members in canonical (ascending tag) order with minimal widths (§6.2).
-//! Decoders accept any member order and integer width, ignore unknown tags, reject duplicate
-//! tags, check every fixed length, and return the exact payload bytes next to the message
-//! ([`Decoded`]), because the transcript hashes cover them verbatim (§6.2, §8.3).
+//! Encoders emit members in canonical (ascending tag) order with minimal widths (Matter 1.3
+//! Appendix A). Decoders accept any member order and integer width, ignore unknown tags, reject
+//! duplicate tags, check every fixed length, and return the exact payload bytes next to the message
+//! ([`Decoded`]), because the transcript hashes cover them verbatim (Matter 1.3 Appendix A,
+//! §4.14.2.3).
 
 use super::MIC_LEN;
 use super::RANDOM_LEN;
@@ -61,7 +62,7 @@ fn decoded<M>(message: M, payload: &[u8]) -> Decoded<M> {
 pub struct ResumptionRequest {
     /// The resumption id of the initiator's record (tag 6).
     pub resumption_id: ResumptionId,
-    /// initiatorResumeMIC under S1RK (tag 7, §8.6).
+    /// initiatorResumeMIC under S1RK (tag 7, Matter 1.3 §4.14.2).
     pub initiator_resume_mic: [u8; MIC_LEN],
 }
 
@@ -72,7 +73,7 @@ pub struct Sigma1 {
     pub initiator_random: [u8; RANDOM_LEN],
     /// Tag 2: the initiator's local session id for the new session.
     pub initiator_session_id: u16,
-    /// Tag 3: HMAC naming the target (fabric, node) (§8.2).
+    /// Tag 3: HMAC naming the target (fabric, node) (Matter 1.3 §4.14.2).
     pub destination_id: [u8; DESTINATION_ID_LEN],
     /// Tag 4: the initiator's ephemeral P-256 key, uncompressed (only its length is checked
     /// here; [`key_schedule::shared_secret`](super::key_schedule::shared_secret) rejects
@@ -144,7 +145,7 @@ impl Sigma1 {
                 initiator_resume_mic,
             }),
             (None, None) => None,
-            // §6.5: tag 7 is present iff tag 6 is.
+            // Matter 1.3 §4.14.2.3: tag 7 is present iff tag 6 is.
             _ => return Err(CaseError::UnpairedResumptionFields),
         };
         let message = Self {
@@ -260,7 +261,7 @@ impl Sigma3 {
 pub struct Sigma2Resume {
     /// Tag 1: the **new** resumption id.
     pub resumption_id: ResumptionId,
-    /// Tag 2: sigma2ResumeMIC under S2RK (§8.6).
+    /// Tag 2: sigma2ResumeMIC under S2RK (Matter 1.3 §4.14.2).
     pub sigma2_resume_mic: [u8; MIC_LEN],
     /// Tag 3: the responder's local session id.
     pub responder_session_id: u16,

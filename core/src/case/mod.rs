@@ -1,17 +1,19 @@
-//! CASE, the certificate-authenticated session establishment (SESSION-LAYER.md §6.5, §8):
+//! CASE, the certificate-authenticated session establishment (Matter 1.3 §4.14.2.3, §4.14.2):
 //! everything that does not need certificate parsing.
 //!
 //! - [`fabric_keys`]: compressed fabric id, operational IPK, destination identifier, and the
-//!   responder's search for the (fabric, node, IPK) a destination identifier names (§8.1–8.2).
+//!   responder's search for the (fabric, node, IPK) a destination identifier names (Matter 1.3
+//!   §4.3.2.2, §4.14.2.6.1, §4.14.2).
 //! - [`key_schedule`]: ECDH, S2K/S3K and TBEData2/3 encryption, session keys, resumption
-//!   S1RK/S2RK and MICs, resumed session keys (§8.3, §8.5, §8.6).
+//!   S1RK/S2RK and MICs, resumed session keys (Matter 1.3 §4.14.2.3, §4.14.2).
 //! - [`messages`]: Sigma1, Sigma2, Sigma3, Sigma2_Resume on the wire.
 //! - [`signed_data`]: TBSData2/3 and TBEData2/3, with NOC and ICAC as opaque bytes.
 //! - [`Transcript`]: the running hash over the exact Sigma payloads.
 //! - [`OperationalCredentials`]: what a node holds per fabric for CASE (fabric identity, root,
 //!   NOC/ICAC, operational key, IPK), validated once.
-//! - [`CaseInitiator`] / [`CaseResponder`]: the handshakes of §8.4 as typed states, one type
-//!   per state, full CASE and resumption (§8.6) with fallback (Q13).
+//! - [`CaseInitiator`] / [`CaseResponder`]: the handshakes of Matter 1.3 §4.14.2 as typed states,
+//!   one type per state, full CASE and resumption (Matter 1.3 §4.14.2) with fallback (matter.js
+//!   `session/case/CaseServer.ts`).
 //! - [`CaseInitiatorState`] / [`CaseResponderState`]: the same handshakes behind one enum each,
 //!   fed `(opcode, payload)` by a node driver; a wrong-state message is a typed error.
 //!
@@ -53,7 +55,7 @@ pub use transcript::Transcript;
 
 /// Length of initiatorRandom and responderRandom.
 pub const RANDOM_LEN: usize = 32;
-/// Length of an AES-CCM MIC, and so of the resume MICs (§8.6).
+/// Length of an AES-CCM MIC, and so of the resume MICs (Matter 1.3 §4.14.2).
 pub const MIC_LEN: usize = crate::crypto::CCM_MIC_LEN;
 /// Length of a raw r ‖ s ECDSA-P256 signature in TBEData2/3.
 pub const SIGNATURE_LEN: usize = crate::crypto::ECDSA_P256_SIGNATURE_LEN;

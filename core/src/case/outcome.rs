@@ -1,6 +1,6 @@
 //! How a CASE handshake ends: [`CaseEstablished`] (everything the node needs to install the
 //! secure session and to save the resumption record) or [`CaseFailure`] (the typed error plus
-//! the StatusReport owed to the peer, SESSION-LAYER.md §8.4).
+//! the StatusReport owed to the peer, Matter 1.3 §4.14.2).
 
 use core::num::NonZeroU16;
 use std::net::SocketAddr;
@@ -30,9 +30,10 @@ pub enum CaseRole {
 /// A completed CASE handshake, full or resumed.
 ///
 /// The session keys derive from [`Self::shared_secret`] and [`Self::salt`]: for full CASE the
-/// salt is IPK ‖ SHA-256(S1 ‖ S2 ‖ S3) with info "SessionKeys" (§8.5); for a resumption it is
-/// initiatorRandom ‖ the resumption id *sent in Sigma1* with info "SessionResumptionKeys"
-/// (§8.6, Q14). [`Self::session_args`] hands exactly that to the session manager.
+/// salt is IPK ‖ SHA-256(S1 ‖ S2 ‖ S3) with info "SessionKeys" (Matter 1.3 §4.14.2); for a
+/// resumption it is initiatorRandom ‖ the resumption id *sent in Sigma1* with info
+/// "SessionResumptionKeys" (Matter 1.3 §4.14.2; matter.js `session/case/CaseServer.ts`).
+/// [`Self::session_args`] hands exactly that to the session manager.
 pub struct CaseEstablished {
     pub(crate) role: CaseRole,
     pub(crate) local_session_id: NonZeroU16,
@@ -92,7 +93,7 @@ impl CaseEstablished {
         &self.peer_cats
     }
 
-    /// The peer's session parameters; the §6.3 defaults when it sent none.
+    /// The peer's session parameters; the Matter 1.3 §4.12.8 defaults when it sent none.
     pub fn peer_parameters(&self) -> &SessionParameters {
         &self.peer_parameters
     }
@@ -114,8 +115,8 @@ impl CaseEstablished {
     }
 
     /// The record to save for the next resumption with this peer (replacing any older one for
-    /// the same fabric and peer, §10.5): the new resumption id, the shared secret (unchanged by
-    /// a resumption), the peer's identity and parameters.
+    /// the same fabric and peer, matter.js `session/SessionManager.ts`): the new resumption id, the
+    /// shared secret (unchanged by a resumption), the peer's identity and parameters.
     pub fn resumption_record(&self) -> ResumptionRecord {
         ResumptionRecord {
             resumption_id: self.resumption_id,
@@ -178,14 +179,15 @@ impl core::fmt::Debug for CaseEstablished {
 }
 
 /// A failed handshake: why, and the StatusReport (if any) to send on the establishment
-/// exchange before dropping it (SESSION-LAYER.md §5.2, §8.4).
+/// exchange before dropping it (Matter 1.3 Appendix D, §4.14.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseFailure {
     /// What went wrong.
     pub error: CaseError,
     /// FAILURE/NO_SHARED_TRUST_ROOTS when no fabric matched the destination id,
     /// FAILURE/INVALID_PARAMETER for every other failure we detect; `None` when the failure
-    /// was a StatusReport from the peer (it already gave up, Q23) or a message after the end.
+    /// was a StatusReport from the peer (it already gave up, matter.js
+    /// `securechannel/SecureChannelMessenger.ts`) or a message after the end.
     pub status_report: Option<StatusReport>,
 }
 
@@ -216,8 +218,9 @@ impl CaseFailure {
         self.status_report.as_ref().map(encode_report)
     }
 
-    /// The minimum wait before retrying, when the peer answered BUSY (§5.2, Q12): retry the
-    /// whole establishment on a new exchange with fresh randoms after at least this long.
+    /// The minimum wait before retrying, when the peer answered BUSY (Matter 1.3 Appendix D;
+    /// connectedhomeip `src/protocols/secure_channel/CASEServer.cpp`): retry the whole
+    /// establishment on a new exchange with fresh randoms after at least this long.
     pub fn busy_wait_ms(&self) -> Option<u16> {
         match self.error {
             CaseError::PeerStatus { busy_wait_ms, .. } => busy_wait_ms,
@@ -258,13 +261,15 @@ pub(crate) fn success_status_payload() -> Vec<u8> {
 
 /// The payload of a BUSY StatusReport (u16 LE minimum wait) for a responder that cannot take
 /// a handshake now. Whether to send it is the node's decision: CHIP does during a running CASE
-/// (Q12), matter.js does not. BUSY goes out with `R = 0` (Q10).
+/// (connectedhomeip `src/protocols/secure_channel/CASEServer.cpp`), matter.js does not. BUSY goes
+/// out with `R = 0`, as matter.js sends it (`securechannel/SecureChannelMessenger.ts`).
 pub fn busy_status_payload(wait_ms: u16) -> Vec<u8> {
     encode_report(&StatusReport::busy(wait_ms))
 }
 
-/// A StatusReport received where a Sigma message was expected: the peer gave up (Q23), so
-/// nothing is owed; a report too short to decode is answered with INVALID_PARAMETER.
+/// A StatusReport received where a Sigma message was expected: the peer gave up (matter.js
+/// `securechannel/SecureChannelMessenger.ts`), so nothing is owed; a report too short to decode is
+/// answered with INVALID_PARAMETER.
 pub(crate) fn peer_status_failure(payload: &[u8]) -> CaseFailure {
     match StatusReport::decode(payload) {
         Ok(report) => CaseFailure::silent(peer_status_error(&report)),

@@ -1,4 +1,4 @@
-//! The CASE responder as typed states (SESSION-LAYER.md §8.3, §8.4, §8.6):
+//! The CASE responder as typed states (Matter 1.3 §4.14.2.3, §4.14.2):
 //!
 //! ```text
 //! CaseResponder::handle_sigma1 ─┬─ resumption fields + record found + MIC ok ──Sigma2_Resume──▶
@@ -10,8 +10,8 @@
 //!
 //! The responder holds no state before Sigma1: the node hands it its fabrics' credentials and
 //! a lookup into its resumption records. A missing record or a resume MIC that does not verify
-//! falls back to full CASE (Q13). Randomness is drawn from the caller's RNG only as needed (a
-//! resumption draws only the new resumption id), or injected with
+//! falls back to full CASE (matter.js `session/case/CaseServer.ts`). Randomness is drawn from the
+//! caller's RNG only as needed (a resumption draws only the new resumption id), or injected with
 //! [`CaseResponder::handle_sigma1_with`].
 
 use core::num::NonZeroU16;
@@ -137,13 +137,13 @@ impl CaseResponder {
     ///
     /// - Resumption fields present, `find_record` knows the id, the record's fabric is one of
     ///   `fabrics` (same index and fabric id) and the initiator resume MIC verifies: answer
-    ///   Sigma2_Resume (§8.6).
-    /// - Otherwise (Q13 fallback included): the destination id must name one of `fabrics`
-    ///   (NO_SHARED_TRUST_ROOTS owed if none, §8.2); answer Sigma2 signed with that fabric's
-    ///   NOC key (§8.3).
+    ///   Sigma2_Resume (Matter 1.3 §4.14.2).
+    /// - Otherwise (matter.js `session/case/CaseServer.ts` fallback included): the destination id
+    ///   must name one of `fabrics` (NO_SHARED_TRUST_ROOTS owed if none, Matter 1.3 §4.14.2);
+    ///   answer Sigma2 signed with that fabric's NOC key (Matter 1.3 §4.14.2.3).
     ///
-    /// Rejected with INVALID_PARAMETER: a malformed Sigma1, initiator session id 0 (Q17), an
-    /// ephemeral key off the curve.
+    /// Rejected with INVALID_PARAMETER: a malformed Sigma1, initiator session id 0 (matter.js
+    /// `session/SessionManager.ts`), an ephemeral key off the curve.
     pub fn handle_sigma1(
         rng: &mut impl CryptoRngCore,
         sigma1_payload: &[u8],
@@ -243,12 +243,13 @@ fn respond(
             peer_session_id,
             fabric_index: credentials.fabric_index(),
             local_node_id: credentials.node_id(),
-            // No certificates in a resumption: the identity is the record's (§8.6).
+            // No certificates in a resumption: the identity is the record's (Matter 1.3 §4.14.2).
             peer_node_id: record.peer_node_id,
             peer_cats: record.peer_cats,
             peer_parameters,
             shared_secret: record.shared_secret,
-            // Q14: the id the initiator sent in Sigma1, not the new one.
+            // matter.js `session/case/CaseServer.ts`: the id the initiator sent in Sigma1, not the
+            // new one.
             salt: resumption_salt(&sigma1.initiator_random, &request.resumption_id).to_vec(),
             is_resumption: true,
             resumption_id: new_resumption_id,
@@ -340,11 +341,11 @@ impl AwaitSigma3 {
         &self.credentials
     }
 
-    /// Responder on Sigma3 (§8.3): S3K, decrypt TBEData3, validate the initiator's chain
-    /// against our root under `policy` (fabric id must be ours), verify its signature over
-    /// TBSData3, derive the session. Returns the session (peer node id and CATs from its NOC;
-    /// the record carries the resumption id we sent in TBEData2) and the SUCCESS StatusReport
-    /// payload (opcode 0x40).
+    /// Responder on Sigma3 (Matter 1.3 §4.14.2.3): S3K, decrypt TBEData3, validate the initiator's
+    /// chain against our root under `policy` (fabric id must be ours), verify its signature over
+    /// TBSData3, derive the session. Returns the session (peer node id and CATs from its NOC; the
+    /// record carries the resumption id we sent in TBEData2) and the SUCCESS StatusReport payload
+    /// (opcode 0x40).
     pub fn handle(
         self,
         sigma3_payload: &[u8],
@@ -390,7 +391,7 @@ impl AwaitSigma3 {
 }
 
 /// Sent Sigma2_Resume; waiting for the initiator's SUCCESS (in resumption the initiator sends
-/// it, §8.6).
+/// it, Matter 1.3 §4.14.2).
 #[derive(Debug)]
 pub struct AwaitResumeStatus {
     established: CaseEstablished,

@@ -1,10 +1,11 @@
-//! The structures inside Sigma2 and Sigma3 (SESSION-LAYER.md §6.5, "Inner structures"):
+//! The structures inside Sigma2 and Sigma3 (Matter 1.3 §4.14.2.3):
 //! TBSData2/TBSData3, the bytes each side signs, and TBEData2/TBEData3, the plaintexts of
 //! encrypted2/encrypted3. Certificates travel as opaque Matter TLV byte strings here; parsing
 //! and validating them is the certificate module's job.
 //!
 //! Encoders emit canonical order with minimal widths, which is how both reference stacks build
-//! the TBS bytes a signature covers (the verifier rebuilds TBSData from its own fields, §8.3).
+//! the TBS bytes a signature covers (the verifier rebuilds TBSData from its own fields, Matter 1.3
+//! §4.14.2.3).
 
 use super::SIGNATURE_LEN;
 use super::error::CaseError;
@@ -37,7 +38,7 @@ fn certificates(view: &StructView<'_>) -> Result<(Vec<u8>, Option<Vec<u8>>), Cas
 }
 
 /// TBSData2 (signed by the responder) or TBSData3 (signed by the initiator): in both, tag 3 is
-/// the **signer's own** ephemeral key and tag 4 the other side's (§6.5).
+/// the **signer's own** ephemeral key and tag 4 the other side's (Matter 1.3 §4.14.2.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TbsData {
     /// Tag 1: the signer's NOC.

@@ -1,5 +1,5 @@
-//! Steps both CASE roles take on the other's certificates and signature (SESSION-LAYER.md
-//! §8.3): validate the peer's chain against our fabric's root, sign our TBSData, verify theirs.
+//! Steps both CASE roles take on the other's certificates and signature (Matter 1.3 §4.14.2.3):
+//! validate the peer's chain against our fabric's root, sign our TBSData, verify theirs.
 
 use super::SIGNATURE_LEN;
 use super::credentials::OperationalCredentials;
@@ -9,7 +9,8 @@ use crate::cert::{ChainPolicy, ValidatedPeer};
 use crate::crypto::{P256PublicKey, SigningKeyPair};
 
 /// Validates the peer's NOC (and ICAC) against our fabric's root under `policy`, requiring the
-/// NOC to name our fabric (§8.3 initiator step 2 and responder on Sigma3; §9.5 step 4).
+/// NOC to name our fabric (Matter 1.3 §4.14.2.3: the initiator on Sigma2, the responder on
+/// Sigma3).
 pub(super) fn validate_peer(
     credentials: &OperationalCredentials,
     noc: &[u8],
@@ -33,7 +34,7 @@ pub(super) fn sign_tbs(
 }
 
 /// Verifies the peer's signature over the TBS bytes we rebuilt from what we saw (the verifier
-/// never uses TBS bytes from the wire, §6.5).
+/// never uses TBS bytes from the wire, Matter 1.3 §4.14.2.3).
 pub(super) fn verify_tbs(
     key: &P256PublicKey,
     tbs: &TbsData,

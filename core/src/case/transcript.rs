@@ -1,5 +1,5 @@
 //! The CASE transcript: the exact Sigma1, Sigma2 and Sigma3 payload bytes, hashed as they
-//! arrive or leave (SESSION-LAYER.md §8.3, §6.2: the hashes cover the bytes verbatim, never a
+//! arrive or leave (Matter 1.3 §4.14.2.3, Appendix A: the hashes cover the bytes verbatim, never a
 //! re-encoding).
 //!
 //! S2K needs SHA-256(S1), S3K needs SHA-256(S1 ‖ S2), the session keys SHA-256(S1 ‖ S2 ‖ S3).

@@ -1,5 +1,5 @@
-//! Chain validation NOC → \[ICAC\] → RCAC (SESSION-LAYER.md §9.5), in the order
-//! chip_certificates.json states: every certificate decodes and meets its position's profile;
+//! Chain validation NOC → \[ICAC\] → RCAC (connectedhomeip `src/credentials/CHIPCert.cpp`), in the
+//! order chip_certificates.json states: every certificate decodes and meets its position's profile;
 //! each certificate's issuer DN equals its issuer's subject DN, its authority key id equals the
 //! issuer's subject key id, and its signature verifies with the issuer's key (the RCAC with its
 //! own); an RCAC path length of 0 forbids an ICAC; a fabric id in the ICAC or RCAC equals the
@@ -12,7 +12,7 @@ use super::tlv_cert::MatterCertificate;
 use crate::crypto::P256PublicKey;
 use crate::fabric::NodeId;
 
-/// Largest TLV certificate accepted (matter.js rejects larger ones, §9).
+/// Largest TLV certificate accepted (matter.js rejects larger ones, Matter 1.3 §6.5).
 pub const MAX_TLV_CERT_LEN: usize = 400;
 
 /// Whether and when validity periods are checked.
@@ -22,7 +22,8 @@ pub enum ValidityCheck {
     /// not-after of 0 never expires), as connectedhomeip checks against its last known good
     /// time.
     At(u32),
-    /// Validity periods are not checked, as in matter.js (§9.5 step 6, §11 Q15).
+    /// Validity periods are not checked, as in matter.js (its check is commented out in
+    /// `certificate/kinds/Noc.ts`; connectedhomeip checks against its last known good time).
     Skip,
 }
 
@@ -55,7 +56,8 @@ impl ChainPolicy {
         }
     }
 
-    /// Also require the NOC's fabric id to be `fabric_id` (§9.5 step 4).
+    /// Also require the NOC's fabric id to be `fabric_id` (as connectedhomeip
+    /// `src/credentials/CHIPCert.cpp` does).
     pub fn with_fabric_id(self, fabric_id: u64) -> Self {
         Self {
             fabric_id: Some(fabric_id),
@@ -109,7 +111,8 @@ fn check_profile(
         .map_err(|error| ChainError::Profile { position, error })
 }
 
-/// Issuer DN, key id and signature of `cert` against `issuer` (§9.5 steps 3 and 5).
+/// Issuer DN, key id and signature of `cert` against `issuer` (as connectedhomeip
+/// `src/credentials/CHIPCert.cpp` checks them).
 fn check_issued_by(
     position: ChainPosition,
     cert: &MatterCertificate,
@@ -135,8 +138,9 @@ fn check_validity(
     at: u32,
 ) -> Result<(), ChainError> {
     let now = u64::from(at);
-    // 0 stands for 99991231235959Z at either end (§9.4), so a not-before of 0 is never
-    // reached and a not-after of 0 never passes.
+    // 0 stands for 99991231235959Z at either end (Matter 1.3 §6.5; connectedhomeip
+    // `src/credentials/CHIPCertToX509.cpp`), so a not-before of 0 is never reached and a not-after
+    // of 0 never passes.
     if effective_seconds(cert.not_before()) > now || now > effective_seconds(cert.not_after()) {
         return Err(ChainError::NotValidAt { position, at });
     }
@@ -161,7 +165,8 @@ impl TrustedRoot {
         &self.rcac
     }
 
-    /// The root public key (the input of the compressed fabric id, §8.1).
+    /// The root public key (the input of the compressed fabric id, Matter 1.3 §4.3.2.2,
+    /// §4.14.2.6.1).
     pub fn public_key(&self) -> &P256PublicKey {
         self.rcac.public_key()
     }

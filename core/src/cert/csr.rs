@@ -1,5 +1,5 @@
 //! PKCS#10 CertificationRequest (RFC 2986), as a commissionee returns it inside NOCSRElements
-//! (SESSION-LAYER.md §12.4): the public key the NOC must certify, proven by the request's
+//! (Matter 1.3 §5.5): the public key the NOC must certify, proven by the request's
 //! self-signature.
 //!
 //! ```text

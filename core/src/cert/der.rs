@@ -1,6 +1,7 @@
 //! A small DER writer, enough to rebuild the X.509 `TBSCertificate` of a Matter certificate
-//! (SESSION-LAYER.md §9.4), and the two tiny DER readers the certificate code needs (an
-//! ECDSA `SEQUENCE { INTEGER r, INTEGER s }`, and the outer shape of a verbatim extension).
+//! (Matter 1.3 §6.5; connectedhomeip `src/credentials/CHIPCertToX509.cpp`), and the two tiny DER
+//! readers the certificate code needs (an ECDSA `SEQUENCE { INTEGER r, INTEGER s }`, and the outer
+//! shape of a verbatim extension).
 //!
 //! Constructed values are built with closures: the content is written into a child writer,
 //! then prefixed with its tag and definite length. Nothing here can fail or panic.
@@ -148,7 +149,7 @@ impl DerWriter {
     }
 
     /// INTEGER whose content bytes are given as they are (a certificate serial number is
-    /// copied verbatim from the TLV, §9.1 tag 1).
+    /// copied verbatim from the TLV, Matter 1.3 §6.5.2 tag 1).
     pub fn integer_content(&mut self, content: &[u8]) {
         self.element(tag::INTEGER, content);
     }
@@ -264,7 +265,7 @@ pub fn read_header(input: &[u8]) -> Option<(u8, usize, usize)> {
 }
 
 /// Whether `input` is exactly one complete DER `SEQUENCE` (the outer shape of a verbatim
-/// X.509 `Extension`, §9.3 tag 6).
+/// X.509 `Extension`, Matter 1.3 §6.5.11 tag 6).
 pub fn is_single_sequence(input: &[u8]) -> bool {
     matches!(read_header(input), Some((tag::SEQUENCE, _, end)) if end == input.len())
 }

@@ -1,4 +1,4 @@
-//! Distinguished names (SESSION-LAYER.md §9.2): the ordered attribute lists of a certificate's
+//! Distinguished names (Matter 1.3 §6.5.6.1): the ordered attribute lists of a certificate's
 //! issuer and subject, every attribute tag of the table (1–23 and 129–143), the Matter
 //! identifiers they carry (node, fabric, ICAC, RCAC, firmware-signing, VVS ids, CATs), and how
 //! each becomes an X.509 RDN.
@@ -9,7 +9,7 @@ use super::tlv_read::{context_tag, next_element};
 use crate::tlv::{ElementValue, Reader};
 
 /// The text attributes, TLV tags 1–16 (tags 129–143 are the same attributes written as
-/// PrintableString, §9.2).
+/// PrintableString, Matter 1.3 §6.5.6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TextAttribute {
     /// common-name, 2.5.4.3.
@@ -46,7 +46,7 @@ pub enum TextAttribute {
     DomainComponent,
 }
 
-/// Every text attribute with its TLV tag (1–16) and OID, in tag order (§9.2 table).
+/// Every text attribute with its TLV tag (1–16) and OID, in tag order (Matter 1.3 §6.5.6.1 table).
 const TEXT_ATTRIBUTES: [(TextAttribute, u8, &[u64]); 16] = [
     (TextAttribute::CommonName, 1, &[2, 5, 4, 3]),
     (TextAttribute::Surname, 2, &[2, 5, 4, 4]),
@@ -86,7 +86,7 @@ const OID_FABRIC_ID: [u64; 9] = matter_oid(5);
 const OID_NOC_CAT: [u64; 9] = matter_oid(6);
 const OID_VVS_ID: [u64; 9] = matter_oid(7);
 
-/// TLV tags of the Matter identifier attributes (§9.2).
+/// TLV tags of the Matter identifier attributes (Matter 1.3 §6.5.6.1).
 pub mod tags {
     /// matter-node-id.
     pub const NODE_ID: u8 = 17;
@@ -133,7 +133,7 @@ impl TextAttribute {
     }
 }
 
-/// A CASE Authenticated Tag: 16-bit identifier ‖ 16-bit version (§9.2).
+/// A CASE Authenticated Tag: 16-bit identifier ‖ 16-bit version (Matter 1.3 §6.5.6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CaseAuthTag(pub u32);
 
@@ -149,7 +149,7 @@ impl CaseAuthTag {
     }
 }
 
-/// How an attribute value is written in X.509 (§9.2: decided by the TLV tag alone).
+/// How an attribute value is written in X.509 (Matter 1.3 §6.5.6.1: decided by the TLV tag alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum X509StringType {
     /// UTF8String: tags 1–15 and every Matter identifier.
@@ -242,7 +242,7 @@ impl DnAttribute {
     }
 
     /// The X.509 string: the text itself, or upper-case hex of 16 digits for a 64-bit
-    /// identifier and 8 digits for a CAT (§9.2).
+    /// identifier and 8 digits for a CAT (Matter 1.3 §6.5.6.1).
     pub fn x509_value(&self) -> String {
         match self {
             Self::Text { value, .. } => value.clone(),
@@ -256,7 +256,8 @@ impl DnAttribute {
         }
     }
 
-    /// Writes the RDN `SET { SEQUENCE { OID, value } }` (§9.2: one RDN per attribute).
+    /// Writes the RDN `SET { SEQUENCE { OID, value } }` (Matter 1.3 §6.5.6.1: one RDN per
+    /// attribute).
     pub fn write_rdn(&self, der: &mut DerWriter) {
         let value = self.x509_value();
         der.set(|w| {

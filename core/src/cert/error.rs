@@ -1,14 +1,14 @@
 //! The errors of the certificate module: [`CertError`] for a certificate that does not decode
 //! (or cannot be built), [`ProfileError`] for one that decodes but breaks the rules of its kind
-//! (SESSION-LAYER.md §9.2, §9.3, §9.5 step 2), [`ChainError`] for a chain that does not validate
-//! (§9.5).
+//! (Matter 1.3 §6.5.6.1, §6.5.11), [`ChainError`] for a chain that does not validate
+//! (connectedhomeip `src/credentials/CHIPCert.cpp`).
 
 use core::fmt;
 
 use crate::crypto::CryptoError;
 use crate::tlv::TlvError;
 
-/// The top-level fields of a Matter TLV certificate, by context tag (§9.1).
+/// The top-level fields of a Matter TLV certificate, by context tag (Matter 1.3 §6.5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CertField {
     /// 1: serial-num.
@@ -99,7 +99,7 @@ pub enum CertError {
     /// The bytes are not well-formed TLV (truncated, reserved type, …).
     #[error("malformed TLV: {0}")]
     Tlv(#[from] TlvError),
-    /// The certificate structure carries a tag; it must be anonymous (§9.1).
+    /// The certificate structure carries a tag; it must be anonymous (Matter 1.3 §6.5.2).
     #[error("certificate structure is not anonymous")]
     NotAnonymous,
     /// The top-level element is not a structure.
@@ -204,8 +204,8 @@ impl fmt::Display for DnRole {
     }
 }
 
-/// A decoded certificate that breaks a rule of its kind (§9.2, §9.3 expected profiles, §9.5
-/// step 2; chip_certificates.json `profile_error`).
+/// A decoded certificate that breaks a rule of its kind (Matter 1.3 §6.5.6.1, §6.5.11;
+/// chip_certificates.json `profile_error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
     /// More distinguished-name attributes than matter.js accepts (5).
@@ -243,8 +243,8 @@ pub enum ProfileError {
     /// A NOC without the digitalSignature key usage.
     #[error("NOC without digitalSignature key usage")]
     NocWithoutDigitalSignature,
-    /// A NOC whose extended key usage lacks serverAuth or clientAuth (paseo is strict: both,
-    /// §11 Q15).
+    /// A NOC whose extended key usage lacks serverAuth or clientAuth (paseo is strict: both;
+    /// matter.js `certificate/kinds/Noc.ts` accepts either).
     #[error("NOC extended key usage lacks serverAuth or clientAuth")]
     NocExtendedKeyUsage,
     /// An RCAC subject without exactly one matter-rcac-id, or with another identifier.
@@ -256,7 +256,7 @@ pub enum ProfileError {
     /// A NOC subject without exactly one matter-node-id.
     #[error("NOC subject must carry exactly one matter-node-id")]
     NodeIdCount,
-    /// A node id outside the operational range (§13).
+    /// A node id outside the operational range (Matter 1.3 §2.5.5).
     #[error("matter-node-id {0:#018x} outside the operational range")]
     NodeIdOutOfRange(u64),
     /// A NOC subject without exactly one matter-fabric-id.
@@ -312,10 +312,11 @@ impl fmt::Display for ChainPosition {
     }
 }
 
-/// Why a NOC → \[ICAC\] → RCAC chain does not validate (§9.5).
+/// Why a NOC → \[ICAC\] → RCAC chain does not validate (connectedhomeip
+/// `src/credentials/CHIPCert.cpp`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
-    /// A TLV certificate over the 400-byte limit (§9; matter.js).
+    /// A TLV certificate over the 400-byte limit (Matter 1.3 §6.5; matter.js).
     #[error("{position} is {len} bytes (at most 400)")]
     TooLarge {
         /// Which certificate.

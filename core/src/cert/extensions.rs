@@ -1,4 +1,4 @@
-//! Certificate extensions (SESSION-LAYER.md §9.3): their typed TLV form, how each is decoded
+//! Certificate extensions (Matter 1.3 §6.5.11): their typed TLV form, how each is decoded
 //! from the extensions list, and the DER `Extension` each becomes in the TBSCertificate.
 
 use super::der::{self, DerWriter};
@@ -6,10 +6,10 @@ use super::error::CertError;
 use super::tlv_read::{context_tag, next_element};
 use crate::tlv::{ContainerKind, ElementValue, Reader};
 
-/// Length of a subject or authority key identifier (SHA-1 size, §9.3 tags 4/5).
+/// Length of a subject or authority key identifier (SHA-1 size, Matter 1.3 §6.5.11 tags 4/5).
 pub const KEY_ID_LEN: usize = 20;
 
-/// TLV tags of the extensions (§9.3).
+/// TLV tags of the extensions (Matter 1.3 §6.5.11).
 pub mod tags {
     /// basic-constraints.
     pub const BASIC_CONSTRAINTS: u8 = 1;
@@ -40,7 +40,7 @@ pub struct BasicConstraints {
     pub path_len: Option<u8>,
 }
 
-/// key-usage bits as the TLV carries them: bit i is X.509 named bit i (§9.3).
+/// key-usage bits as the TLV carries them: bit i is X.509 named bit i (Matter 1.3 §6.5.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyUsage(pub u16);
 
@@ -87,7 +87,7 @@ impl KeyUsage {
     }
 }
 
-/// An extended-key-usage purpose (§9.3 tag 3).
+/// An extended-key-usage purpose (Matter 1.3 §6.5.11 tag 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum KeyPurpose {
     /// 1: serverAuth, 1.3.6.1.5.5.7.3.1.
@@ -199,7 +199,8 @@ impl Extension {
     }
 
     /// Writes the DER `Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue }`
-    /// (§9.4); basic constraints, key usage and extended key usage are critical.
+    /// (Matter 1.3 §6.5; connectedhomeip `src/credentials/CHIPCertToX509.cpp`); basic constraints,
+    /// key usage and extended key usage are critical.
     pub fn write_der(&self, der: &mut DerWriter) {
         let (oid, critical): (&[u64], bool) = match self {
             Self::BasicConstraints(_) => (&OID_BASIC_CONSTRAINTS, true),
@@ -250,8 +251,8 @@ impl Extension {
     }
 }
 
-/// The extensions list, in TLV order (which is also the DER order, §9.4), with each of the
-/// extensions 1–5 at most once.
+/// The extensions list, in TLV order (which is also the DER order, Matter 1.3 §6.5; connectedhomeip
+/// `src/credentials/CHIPCertToX509.cpp`), with each of the extensions 1–5 at most once.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Extensions {
     entries: Vec<Extension>,
@@ -332,7 +333,8 @@ impl Extensions {
         })
     }
 
-    /// Writes `[3] EXPLICIT SEQUENCE OF Extension` (§9.4).
+    /// Writes `[3] EXPLICIT SEQUENCE OF Extension` (Matter 1.3 §6.5; connectedhomeip
+    /// `src/credentials/CHIPCertToX509.cpp`).
     pub fn write_der(&self, der: &mut DerWriter) {
         der.explicit(3, |w| {
             w.sequence(|w| {

@@ -2,7 +2,7 @@
 //! ids (with CATs), all from an injected RNG or a seed. Signatures use RFC 6979 nonces
 //! ([`SigningKeyPair::sign`]), so the same seed always yields the same bytes.
 //!
-//! Certificates follow the profiles of SESSION-LAYER.md §9.2–9.3 and the layout of
+//! Certificates follow the profiles of Matter 1.3 §6.5.6.1, §6.5.11 and the layout of
 //! connectedhomeip's issuer: RCAC subject `[matter-rcac-id]`, ICAC subject `[matter-icac-id]`
 //! (each optionally followed by matter-fabric-id), NOC subject
 //! `[matter-node-id, matter-fabric-id, CATs…]`; extensions basic-constraints, key-usage,
@@ -27,7 +27,7 @@ use crate::fabric::NodeId;
 pub const DEFAULT_NOT_BEFORE: u32 = 725_846_400;
 
 /// A validity period in Matter epoch seconds. Never issue a not-before of 0: both reference
-/// stacks read it as the year 9999 (§9.1).
+/// stacks read it as the year 9999 (Matter 1.3 §6.5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validity {
     /// First second of validity.
@@ -274,8 +274,8 @@ impl TestCa {
     }
 
     /// A NOC with its own validity period. Fails with [`CertError::Profile`] for a node id
-    /// outside the operational range or CATs that break §9.2 (more than 3, version 0, repeated
-    /// identifier).
+    /// outside the operational range or CATs that break Matter 1.3 §6.5.6.1 (more than 3, version
+    /// 0, repeated identifier).
     pub fn issue_noc_with_validity(
         &mut self,
         public_key: &P256PublicKey,

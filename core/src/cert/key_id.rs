@@ -4,9 +4,10 @@
 //! key identifiers byte for byte.
 //!
 //! Validation never recomputes identifiers (it only compares AKID with the issuer's SKID,
-//! SESSION-LAYER.md §9.5 step 3), so SHA-1's collision weakness does not matter here. SHA-1 is
-//! not among paseo-core's dependencies; this FIPS 180-4 §6.1 implementation (one-shot, for
-//! short inputs) avoids adding a crate for 20 bytes per certificate.
+//! as connectedhomeip `src/credentials/CHIPCert.cpp` and matter.js do), so SHA-1's collision
+//! weakness does not matter here. SHA-1 is not among paseo-core's dependencies; this FIPS 180-4
+//! §6.1 implementation (one-shot, for short inputs) avoids adding a crate for 20 bytes per
+//! certificate.
 
 use crate::crypto::P256PublicKey;
 
@@ -27,7 +28,8 @@ fn sha1(message: &[u8]) -> [u8; 20] {
         0xc3d2_e1f0,
     ];
 
-    // Padding (§5.1.1): 0x80, zeros to 56 mod 64, then the bit length as a 64-bit big-endian.
+    // Padding (FIPS 180-4 §5.1.1): 0x80, zeros to 56 mod 64, then the bit length as a 64-bit
+    // big-endian.
     let bit_len = (message.len() as u64).wrapping_mul(8);
     let mut padded = message.to_vec();
     padded.push(0x80);

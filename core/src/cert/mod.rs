@@ -1,15 +1,17 @@
-//! Matter operational certificates (SESSION-LAYER.md §9): RCAC, ICAC and NOC.
+//! Matter operational certificates (Matter 1.3 §6.5): RCAC, ICAC and NOC.
 //!
-//! - [`MatterCertificate`]: the compact Matter TLV form (§9.1) decoded into typed fields
-//!   ([`DistinguishedName`], [`Extensions`], validity in Matter epoch seconds), keeping the
+//! - [`MatterCertificate`]: the compact Matter TLV form (Matter 1.3 §6.5.2) decoded into typed
+//!   fields ([`DistinguishedName`], [`Extensions`], validity in Matter epoch seconds), keeping the
 //!   exact input bytes, which CASE sends and signs verbatim. Every malformed input is a
 //!   [`CertError`]; nothing panics or reads past the buffer.
 //! - [`MatterCertificate::tbs_der`] / [`MatterCertificate::to_x509_der`]: the X.509 DER the
-//!   signature covers, rebuilt per §9.4 with the small [`der`] writer and the calendar
+//!   signature covers, rebuilt per Matter 1.3 §6.5 (as connectedhomeip
+//!   `src/credentials/CHIPCertToX509.cpp` does) with the small [`der`] writer and the calendar
 //!   conversions of [`time`].
 //! - [`MatterCertificate::check_profile`]: the rules of each [`CertKind`] ([`ProfileError`]).
-//! - [`TrustedRoot`] / [`validate_chain`]: NOC → \[ICAC\] → RCAC validation (§9.5) yielding the
-//!   [`ValidatedPeer`] CASE needs, or a [`ChainError`] naming the failing certificate.
+//! - [`TrustedRoot`] / [`validate_chain`]: NOC → \[ICAC\] → RCAC validation (connectedhomeip
+//!   `src/credentials/CHIPCert.cpp`) yielding the [`ValidatedPeer`] CASE needs, or a [`ChainError`]
+//!   naming the failing certificate.
 //! - [`TestCa`]: a deterministic certificate authority for tests and the simulator.
 //! - [`CertificationRequest`]: the PKCS#10 CSR a commissionee returns, key and self-signature
 //!   checked ([`CsrError`]).

@@ -1,6 +1,7 @@
 //! Role profiles: what makes a decoded certificate a valid RCAC, ICAC or NOC
-//! (SESSION-LAYER.md §9.2 "Required subjects", §9.3 "Expected profiles", §9.5 steps 1–2, and
-//! the rules listed in chip_certificates.json's description).
+//! (Matter 1.3 §6.5.6.1 for the subjects, §6.5.11 for the extensions of each kind,
+//! connectedhomeip `src/credentials/CHIPCert.cpp`, and the rules listed in chip_certificates.json's
+//! description).
 
 use std::collections::BTreeSet;
 
@@ -11,9 +12,9 @@ use super::tlv_cert::MatterCertificate;
 use crate::fabric::NodeId;
 
 /// Most attributes per distinguished name (matter.js; connectedhomeip's
-/// `CHIP_CONFIG_CERT_MAX_RDN_ATTRIBUTES` is also 5, §9.5 step 1).
+/// `CHIP_CONFIG_CERT_MAX_RDN_ATTRIBUTES` is also 5).
 pub const MAX_DN_ATTRIBUTES: usize = 5;
-/// Most CATs in a NOC subject (§9.2).
+/// Most CATs in a NOC subject (Matter 1.3 §6.5.6.1).
 pub const MAX_CATS: usize = 3;
 
 /// The three kinds of operational certificate.
@@ -86,7 +87,7 @@ fn check_ca_identifier(
 }
 
 /// A NOC subject: one operational node id, one non-zero fabric id, no CA identifier, and at
-/// most three well-formed CATs with distinct identifiers (§9.2).
+/// most three well-formed CATs with distinct identifiers (Matter 1.3 §6.5.6.1).
 fn check_noc_subject(subject: &DistinguishedName) -> Result<(), ProfileError> {
     if subject.count_tag(tags::NODE_ID) != 1 {
         return Err(ProfileError::NodeIdCount);
@@ -137,7 +138,8 @@ fn check_dn_sizes(cert: &MatterCertificate) -> Result<(), ProfileError> {
 }
 
 /// Every kind carries basic constraints, key usage and both key identifiers; CAs say is-ca and
-/// keyCertSign; NOCs are not CAs, sign digitally and are both TLS server and client (§9.3).
+/// keyCertSign; NOCs are not CAs, sign digitally and are both TLS server and client (Matter 1.3
+/// §6.5.11).
 fn check_extensions(cert: &MatterCertificate, kind: CertKind) -> Result<(), ProfileError> {
     let extensions = cert.extensions();
     let constraints = extensions
@@ -172,7 +174,7 @@ fn check_extensions(cert: &MatterCertificate, kind: CertKind) -> Result<(), Prof
                 return Err(ProfileError::NocWithoutDigitalSignature);
             }
             // Strict, as the spec and connectedhomeip: both purposes (matter.js needs one,
-            // §11 Q15).
+            // `certificate/kinds/Noc.ts`).
             let purposes = extensions.extended_key_usage().unwrap_or(&[]);
             if !purposes.contains(&KeyPurpose::ServerAuth)
                 || !purposes.contains(&KeyPurpose::ClientAuth)

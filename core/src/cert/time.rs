@@ -1,6 +1,7 @@
-//! Certificate time: seconds since the Matter epoch (2000-01-01T00:00:00Z, SESSION-LAYER.md §9.1
+//! Certificate time: seconds since the Matter epoch (2000-01-01T00:00:00Z, Matter 1.3 §6.5.2
 //! tags 4/5) to and from UTC calendar time, and to the ASN.1 time the X.509 rebuild signs over
-//! (§9.4: UTCTime for 1950–2049, GeneralizedTime from 2050, and 0 ↦ `99991231235959Z`).
+//! (Matter 1.3 §6.5; connectedhomeip `src/credentials/CHIPCertToX509.cpp`: UTCTime for 1950–2049,
+//! GeneralizedTime from 2050, and 0 ↦ `99991231235959Z`).
 //!
 //! The calendar is the proleptic Gregorian one without leap seconds, as X.509 uses. Written here
 //! rather than pulled from a date crate: it is a few lines and needs no clock.
@@ -17,7 +18,8 @@ const EPOCH_YEAR: u16 = 2000;
 const LAST_UTCTIME_YEAR: u16 = 2049;
 
 /// The calendar time X.509 writes for "no well-defined expiration" (RFC 5280 §4.1.2.5), and
-/// what both reference stacks write for a Matter time of 0 (§9.4).
+/// what both reference stacks write for a Matter time of 0 (Matter 1.3 §6.5; connectedhomeip
+/// `src/credentials/CHIPCertToX509.cpp`).
 pub const NO_EXPIRY: UtcTime = UtcTime {
     year: 9999,
     month: 12,
@@ -167,9 +169,9 @@ pub struct Asn1Time {
 }
 
 impl Asn1Time {
-    /// The X.509 time of a certificate's Matter epoch seconds (§9.4): 0 is
-    /// `99991231235959Z` (GeneralizedTime), years up to 2049 are UTCTime, later years
-    /// GeneralizedTime.
+    /// The X.509 time of a certificate's Matter epoch seconds (Matter 1.3 §6.5; connectedhomeip
+    /// `src/credentials/CHIPCertToX509.cpp`): 0 is `99991231235959Z` (GeneralizedTime), years up to
+    /// 2049 are UTCTime, later years GeneralizedTime.
     pub fn from_matter_epoch(secs: u32) -> Self {
         let time = if secs == 0 {
             NO_EXPIRY
@@ -199,7 +201,7 @@ impl Asn1Time {
 }
 
 /// The effective instant of a certificate time in seconds since the Matter epoch: 0 stands
-/// for `99991231235959Z` (§9.1 tags 4/5), so it lies beyond every u32 time.
+/// for `99991231235959Z` (Matter 1.3 §6.5.2 tags 4/5), so it lies beyond every u32 time.
 pub fn effective_seconds(secs: u32) -> u64 {
     if secs == 0 {
         // NO_EXPIRY is a valid calendar time, so the conversion succeeds; the fallback is

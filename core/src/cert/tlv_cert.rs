@@ -1,6 +1,6 @@
-//! The Matter TLV certificate (SESSION-LAYER.md §9.1): an anonymous structure with fields 1–11
+//! The Matter TLV certificate (Matter 1.3 §6.5.2): an anonymous structure with fields 1–11
 //! in tag order, decoded into typed fields while the exact input bytes are kept (CASE sends
-//! and hashes them verbatim), and encoded back with minimal widths (§6.2).
+//! and hashes them verbatim), and encoded back with minimal widths (Matter 1.3 Appendix A).
 
 use super::dn::{DistinguishedName, DnAttribute};
 use super::error::{CertError, CertField};
@@ -9,25 +9,27 @@ use super::tlv_read::{context_tag, next_element};
 use crate::crypto::{ECDSA_P256_SIGNATURE_LEN, P256PublicKey};
 use crate::tlv::{ContainerKind, ElementValue, Reader, Tag, Writer};
 
-/// sig-algo 1: ecdsa-with-SHA256, the only defined value (§9.1 tag 2).
+/// sig-algo 1: ecdsa-with-SHA256, the only defined value (Matter 1.3 §6.5.2 tag 2).
 pub const SIGNATURE_ALGORITHM_ECDSA_SHA256: u64 = 1;
-/// pub-key-algo 1: id-ecPublicKey, the only defined value (§9.1 tag 7).
+/// pub-key-algo 1: id-ecPublicKey, the only defined value (Matter 1.3 §6.5.2 tag 7).
 pub const PUBLIC_KEY_ALGORITHM_EC: u64 = 1;
-/// ec-curve-id 1: prime256v1, the only defined value (§9.1 tag 8).
+/// ec-curve-id 1: prime256v1, the only defined value (Matter 1.3 §6.5.2 tag 8).
 pub const EC_CURVE_PRIME256V1: u64 = 1;
-/// Longest serial number, in bytes (§9.1 tag 1, RFC 5280 §4.1.2.2).
+/// Longest serial number, in bytes (Matter 1.3 §6.5.2 tag 1, RFC 5280 §4.1.2.2).
 pub const MAX_SERIAL_LEN: usize = 20;
 
 /// Everything a certificate says except its signature: what the issuer signs (as the DER
-/// TBSCertificate rebuilt from it, §9.4). The three algorithm fields have a single legal value
-/// each and are not stored.
+/// TBSCertificate rebuilt from it, Matter 1.3 §6.5; connectedhomeip
+/// `src/credentials/CHIPCertToX509.cpp`). The three algorithm fields have a single legal value each
+/// and are not stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateFields {
     /// Serial number, 1–20 bytes, copied verbatim as the DER INTEGER content.
     pub serial: Vec<u8>,
     /// Issuer name.
     pub issuer: DistinguishedName,
-    /// not-before, Matter epoch seconds (0 maps to `99991231235959Z`, §9.4).
+    /// not-before, Matter epoch seconds (0 maps to `99991231235959Z`, Matter 1.3 §6.5;
+    /// connectedhomeip `src/credentials/CHIPCertToX509.cpp`).
     pub not_before: u32,
     /// not-after, Matter epoch seconds; 0 means no expiry.
     pub not_after: u32,
@@ -68,7 +70,8 @@ pub struct MatterCertificate {
 impl MatterCertificate {
     /// Decodes a Matter TLV certificate. Every malformed input is a [`CertError`]: fields must
     /// be present once each, in tag order, with their TLV types and legal values, and nothing
-    /// may follow the structure. Size limits are the chain validator's business (§9.5).
+    /// may follow the structure. Size limits are the chain validator's business (connectedhomeip
+    /// `src/credentials/CHIPCert.cpp`).
     pub fn decode(tlv: &[u8]) -> Result<Self, CertError> {
         let mut reader = Reader::new(tlv);
         let head = next_element(&mut reader)?;
@@ -215,7 +218,8 @@ impl PartialFields {
                 let ElementValue::UInt(v) = value else {
                     return Err(wrong);
                 };
-                // Each of the three has exactly one defined value, 1 (§9.1 tags 2, 7, 8).
+                // Each of the three has exactly one defined value, 1 (Matter 1.3 §6.5.2 tags 2, 7,
+                // 8).
                 let (index, expected) = match field {
                     CertField::SignatureAlgorithm => (0, SIGNATURE_ALGORITHM_ECDSA_SHA256),
                     CertField::PublicKeyAlgorithm => (1, PUBLIC_KEY_ALGORITHM_EC),
@@ -329,7 +333,7 @@ impl PartialFields {
     }
 }
 
-/// Encodes a certificate with minimal integer and length widths (§6.2).
+/// Encodes a certificate with minimal integer and length widths (Matter 1.3 Appendix A).
 fn encode(
     fields: &CertificateFields,
     signature: &[u8; ECDSA_P256_SIGNATURE_LEN],

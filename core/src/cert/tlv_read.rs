@@ -11,7 +11,7 @@ pub(super) fn next_element<'a>(reader: &mut Reader<'a>) -> Result<Element<'a>, C
 }
 
 /// The context tag of a member; any other tag form inside a certificate is an error
-/// (SESSION-LAYER.md §9.1: "context tags" in every table).
+/// (Matter 1.3 §6.5.2: every field is context-tagged).
 pub(super) fn context_tag(element: &Element<'_>, location: &'static str) -> Result<u8, CertError> {
     match element.tag {
         Tag::Context(n) => Ok(n),

@@ -1,6 +1,7 @@
-//! The X.509 DER form rebuilt from a Matter TLV certificate (SESSION-LAYER.md §9.4): the
-//! `TBSCertificate` the signature covers, the full certificate, and the conversion between the
-//! raw r ‖ s signature Matter carries and the DER `ECDSA-Sig-Value` X.509 carries.
+//! The X.509 DER form rebuilt from a Matter TLV certificate (Matter 1.3 §6.5; connectedhomeip
+//! `src/credentials/CHIPCertToX509.cpp`): the `TBSCertificate` the signature covers, the full
+//! certificate, and the conversion between the raw r ‖ s signature Matter carries and the DER
+//! `ECDSA-Sig-Value` X.509 carries.
 
 use super::der::{self, DerWriter};
 use super::error::CertError;
@@ -25,9 +26,10 @@ fn write_signature_algorithm(w: &mut DerWriter) {
 }
 
 impl CertificateFields {
-    /// The DER `TBSCertificate` (§9.4): version 3, the serial's bytes verbatim, ecdsa-with-SHA256,
-    /// issuer, validity, subject, the P-256 SubjectPublicKeyInfo, and `[3]` extensions in TLV
-    /// order.
+    /// The DER `TBSCertificate` (Matter 1.3 §6.5; connectedhomeip
+    /// `src/credentials/CHIPCertToX509.cpp`): version 3, the serial's bytes verbatim,
+    /// ecdsa-with-SHA256, issuer, validity, subject, the P-256 SubjectPublicKeyInfo, and `[3]`
+    /// extensions in TLV order.
     pub fn tbs_der(&self) -> Vec<u8> {
         let mut der = DerWriter::new();
         der.sequence(|w| {
@@ -60,7 +62,8 @@ impl MatterCertificate {
     }
 
     /// The full X.509 DER certificate: `SEQUENCE { TBSCertificate, ecdsa-with-SHA256,
-    /// BIT STRING (DER signature) }` (§9.4).
+    /// BIT STRING (DER signature) }` (Matter 1.3 §6.5; connectedhomeip
+    /// `src/credentials/CHIPCertToX509.cpp`).
     pub fn to_x509_der(&self) -> Vec<u8> {
         let tbs = self.tbs_der();
         let signature = signature_to_der(self.signature());
@@ -83,7 +86,8 @@ impl MatterCertificate {
 }
 
 /// The DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` of a raw r ‖ s signature
-/// (minimal INTEGERs, a leading 0x00 when the top bit is set, §9.4).
+/// (minimal INTEGERs, a leading 0x00 when the top bit is set, Matter 1.3 §6.5; connectedhomeip
+/// `src/credentials/CHIPCertToX509.cpp`).
 pub fn signature_to_der(raw: &[u8; ECDSA_P256_SIGNATURE_LEN]) -> Vec<u8> {
     let (r, s) = raw.split_at(SCALAR_LEN);
     let mut der = DerWriter::new();

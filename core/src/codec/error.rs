@@ -67,22 +67,22 @@ pub enum DecodeError {
         /// Bytes left in the input.
         available: usize,
     },
-    /// Message flags version (bits 7..4) is not 0 (SESSION-LAYER.md §1.2).
+    /// Message flags version (bits 7..4) is not 0 (Matter 1.3 §4.4.1).
     #[error("unsupported message format version {0}")]
     UnsupportedVersion(u8),
-    /// `DSIZ = 3` is reserved (SESSION-LAYER.md §1.2).
+    /// `DSIZ = 3` is reserved (Matter 1.3 §4.4.1).
     #[error("reserved destination size DSIZ = 3")]
     ReservedDsiz,
-    /// Session type 2 or 3 is reserved (SESSION-LAYER.md §1.2); carries the value.
+    /// Session type 2 or 3 is reserved (Matter 1.3 §4.4.1); carries the value.
     #[error("reserved session type {0}")]
     ReservedSessionType(u8),
-    /// A unicast session header carries a group destination (validity rule, §1.2).
+    /// A unicast session header carries a group destination (validity rule, Matter 1.3 §4.4.1).
     #[error("unicast session with a group destination id")]
     GroupDestinationOnUnicast,
-    /// A group session header has no Source Node ID (validity rule, §1.2).
+    /// A group session header has no Source Node ID (validity rule, Matter 1.3 §4.4.1).
     #[error("group session without a source node id")]
     GroupWithoutSource,
-    /// A group session header has no destination (validity rule, §1.2).
+    /// A group session header has no destination (validity rule, Matter 1.3 §4.4.1).
     #[error("group session without a destination")]
     GroupWithoutDestination,
 }

@@ -3,11 +3,11 @@
 use super::error::{DecodeError, EncodeError, Field};
 use super::reader::Reader;
 
-/// Extension bytes carried after a u16 LE length (SESSION-LAYER.md §1.2 `MX`, §1.3 `SX`).
+/// Extension bytes carried after a u16 LE length (`MX`: Matter 1.3 §4.4.1; `SX`: §4.4.3).
 ///
 /// Holds at most `u16::MAX` bytes, so encoding can never overflow the length prefix.
-/// paseo never sends extensions (matter.js cannot parse them, §1.2) but keeps received ones
-/// so the header re-encodes byte for byte.
+/// paseo never sends extensions (matter.js cannot parse them, Matter 1.3 §4.4.1) but keeps received
+/// ones so the header re-encodes byte for byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Extensions<'a>(&'a [u8]);
 

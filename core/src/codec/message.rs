@@ -9,7 +9,7 @@ use super::protocol_header::ProtocolHeader;
 pub struct Message<'a> {
     /// The decoded message header.
     pub header: MessageHeader<'a>,
-    /// The header bytes exactly as received: the AES-CCM AAD (SESSION-LAYER.md §1.4).
+    /// The header bytes exactly as received: the AES-CCM AAD (Matter 1.3 §4.8).
     pub header_bytes: &'a [u8],
     /// Everything after the header: ciphertext ‖ MIC on a secure session, the protocol
     /// header and application payload on the unsecured session.

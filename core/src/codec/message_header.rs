@@ -1,8 +1,9 @@
-//! The cleartext message header (SESSION-LAYER.md §1.2).
+//! The cleartext message header (Matter 1.3 §4.4.1).
 //!
 //! Layout, all little-endian: message flags (1) | session id (2) | security flags (1) |
 //! message counter (4) | [source node id (8)] | [dest node id (8) | dest group id (2)] |
-//! [message extensions: length (2) + bytes]. The encoded header is the AES-CCM AAD (§1.4).
+//! [message extensions: length (2) + bytes]. The encoded header is the AES-CCM AAD (Matter 1.3
+//! §4.8).
 
 use super::error::{DecodeError, Field};
 use super::extensions::Extensions;
@@ -10,11 +11,11 @@ use super::nonce::message_nonce;
 use super::reader::Reader;
 use super::reserved::Reserved;
 
-/// The only message format version (message flags bits 7..4, §1.2).
+/// The only message format version (message flags bits 7..4, Matter 1.3 §4.4.1).
 pub const MESSAGE_FORMAT_VERSION: u8 = 0;
 /// Length of the always-present part of the header: flags, session id, security flags, counter.
 pub const FIXED_MESSAGE_HEADER_LEN: usize = 8;
-/// Session id of the unsecured session (§1.5).
+/// Session id of the unsecured session (Matter 1.3 "Unsecured Session Context").
 pub const UNSECURED_SESSION_ID: u16 = 0;
 
 const VERSION_SHIFT: u32 = 4;
@@ -55,7 +56,7 @@ impl SessionType {
     }
 }
 
-/// The destination field, selected by `DSIZ` (§1.2).
+/// The destination field, selected by `DSIZ` (Matter 1.3 §4.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Destination {
@@ -91,20 +92,20 @@ impl Destination {
 /// A decoded or to-be-encoded message header; extensions borrow from the datagram.
 ///
 /// The privacy (`P`) and control (`C`) flags are decoded as plain flags: the codec does not
-/// act on them, the session layer decides to drop (§1.2, §1.6). With `P = 1` the counter and
-/// node ids are obfuscated on the wire, so their decoded values are meaningless.
+/// act on them, the session layer decides to drop (Matter 1.3 §4.4.1, §4.9). With `P = 1` the
+/// counter and node ids are obfuscated on the wire, so their decoded values are meaningless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct MessageHeader<'a> {
-    /// Session ID: 0 for the unsecured session, else the receiver's session id (§1.2).
+    /// Session ID: 0 for the unsecured session, else the receiver's session id (Matter 1.3 §4.4.1).
     pub session_id: u16,
     /// Unicast or group session.
     pub session_type: SessionType,
-    /// Security flag `P`: privacy obfuscation (out of scope, §1.6).
+    /// Security flag `P`: privacy obfuscation (out of scope, Matter 1.3 §4.9).
     pub privacy: bool,
     /// Security flag `C`: control message (MCSP on groups).
     pub control: bool,
-    /// Message counter (§2).
+    /// Message counter (Matter 1.3 §4.6).
     pub message_counter: u32,
     /// Source Node ID, present iff message flag `S`.
     pub source_node_id: Option<u64>,
@@ -142,7 +143,7 @@ impl<'a> MessageHeader<'a> {
     }
 
     /// The security flags byte: `P`, `C`, `MX`, session type and reserved bits. It is also
-    /// byte 0 of the AES-CCM nonce (§1.4).
+    /// byte 0 of the AES-CCM nonce (Matter 1.3 §4.8).
     pub fn security_flags(&self) -> u8 {
         let mut flags = self.session_type.bits() | self.reserved_security_flags.bits();
         if self.privacy {
@@ -157,13 +158,14 @@ impl<'a> MessageHeader<'a> {
         flags
     }
 
-    /// True for the unsecured session: session id 0, unicast (§1.5).
+    /// True for the unsecured session: session id 0, unicast (Matter 1.3 "Unsecured Session
+    /// Context").
     pub fn is_unsecured(&self) -> bool {
         self.session_id == UNSECURED_SESSION_ID && self.session_type == SessionType::Unicast
     }
 
-    /// The AES-CCM nonce for this message, given the sender's node id (§1.4: the CASE peer's
-    /// operational node id, 0 for PASE, the header's source node id for groups).
+    /// The AES-CCM nonce for this message, given the sender's node id (Matter 1.3 §4.8: the CASE
+    /// peer's operational node id, 0 for PASE, the header's source node id for groups).
     pub fn nonce(&self, sender_node_id: u64) -> [u8; 13] {
         message_nonce(self.security_flags(), self.message_counter, sender_node_id)
     }
@@ -176,7 +178,7 @@ impl<'a> MessageHeader<'a> {
             + self.extensions.map_or(0, |ext| ext.encoded_len())
     }
 
-    /// Appends the header exactly as laid out in §1.2.
+    /// Appends the header exactly as laid out in Matter 1.3 §4.4.1.
     ///
     /// Encoding does not apply the validity rules of [`validate`](Self::validate): any field
     /// combination the layout can express is written as given.
@@ -199,7 +201,7 @@ impl<'a> MessageHeader<'a> {
         }
     }
 
-    /// Decodes the header at the start of `input` and applies the §1.2 validity rules.
+    /// Decodes the header at the start of `input` and applies the Matter 1.3 §4.4.1 validity rules.
     /// Returns the header and its length in bytes (the payload starts there).
     pub fn decode(input: &'a [u8]) -> Result<(Self, usize), DecodeError> {
         let (header, len) = Self::decode_permissive(input)?;
@@ -266,8 +268,8 @@ impl<'a> MessageHeader<'a> {
         Ok((header, r.consumed()))
     }
 
-    /// Checks the §1.2 "Header validity rules": a unicast header must not carry a group
-    /// destination; a group header needs a source node id and a destination.
+    /// Checks the header validity rules of Matter 1.3 §4.4.1: a unicast header must not carry a
+    /// group destination; a group header needs a source node id and a destination.
     pub fn validate(&self) -> Result<(), DecodeError> {
         match self.session_type {
             SessionType::Unicast => {

@@ -1,13 +1,13 @@
 //! Message codec: the cleartext message header, the protocol (exchange) header, the
 //! StatusReport payload, protocol/opcode names and the AES-CCM message nonce
-//! (SESSION-LAYER.md §1, §5).
+//! (Matter 1.3 §4.4, §4.11).
 //!
 //! Decoders borrow from their input, never read past it and never panic: every rejection is
 //! a [`DecodeError`]. Encoders append to a `Vec<u8>` and write exactly what the fields say,
 //! so anything decoded re-encodes to the same bytes (reserved flag bits are kept for that).
 //!
 //! The codec reports the privacy and control flags but does not act on them; dropping such
-//! messages is the session layer's decision (§1.2, §1.6).
+//! messages is the session layer's decision (Matter 1.3 §4.4.1, §4.9).
 
 mod error;
 mod extensions;

@@ -1,4 +1,4 @@
-//! The AES-CCM message nonce (SESSION-LAYER.md §1.4).
+//! The AES-CCM message nonce (Matter 1.3 §4.8).
 
 /// Length of the AES-CCM nonce used for Matter messages.
 pub const MESSAGE_NONCE_LEN: usize = 13;
@@ -7,7 +7,8 @@ pub const MESSAGE_NONCE_LEN: usize = 13;
 /// (8, LE).
 ///
 /// `source_node_id` is the node id of the *sender* whether or not the header carries it
-/// (§1.4): the CASE peer's operational node id, 0 on PASE, the header's source for groups.
+/// (Matter 1.3 §4.8): the CASE peer's operational node id, 0 on PASE, the header's source for
+/// groups.
 pub fn message_nonce(
     security_flags: u8,
     counter: u32,

@@ -1,4 +1,4 @@
-//! Protocol ids and opcode names (SESSION-LAYER.md §1.3, §5.1, §12.4, §13).
+//! Protocol ids and opcode names (Matter 1.3 §4.4.3, §4.11, and ch. 10 for the Interaction Model).
 
 /// A protocol: vendor id (0 = the Matter standard) and protocol id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -25,7 +25,7 @@ impl ProtocolId {
         Self { vendor_id: 0, id }
     }
 
-    /// The 32-bit form used by StatusReport: `vendor_id << 16 | id` (§5.2).
+    /// The 32-bit form used by StatusReport: `vendor_id << 16 | id` (Matter 1.3 Appendix D).
     pub const fn to_u32(self) -> u32 {
         ((self.vendor_id as u32) << 16) | self.id as u32
     }
@@ -89,7 +89,7 @@ macro_rules! opcode_enum {
 }
 
 opcode_enum! {
-    /// Secure Channel protocol opcodes (§5.1).
+    /// Secure Channel protocol opcodes (Matter 1.3 §4.11).
     SecureChannelOpcode {
         /// MCSP request (group control messages).
         MsgCounterSyncReq = 0x00 => "MsgCounterSyncReq",
@@ -117,7 +117,7 @@ opcode_enum! {
         Sigma3 = 0x32 => "Sigma3",
         /// CASE Sigma2_Resume.
         Sigma2Resume = 0x33 => "Sigma2Resume",
-        /// StatusReport (§5.2).
+        /// StatusReport (Matter 1.3 Appendix D).
         StatusReport = 0x40 => "StatusReport",
         /// ICD Check-In (out of scope: decoded and dropped).
         IcdCheckIn = 0x50 => "ICDCheckIn",
@@ -125,7 +125,7 @@ opcode_enum! {
 }
 
 opcode_enum! {
-    /// Interaction Model opcodes (§12.4).
+    /// Interaction Model opcodes (Matter 1.3 §5.5).
     InteractionModelOpcode {
         /// StatusResponse.
         StatusResponse = 0x01 => "StatusResponse",

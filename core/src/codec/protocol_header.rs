@@ -1,4 +1,4 @@
-//! The protocol (exchange) header at the start of the decrypted payload (SESSION-LAYER.md §1.3).
+//! The protocol (exchange) header at the start of the decrypted payload (Matter 1.3 §4.4.3).
 //!
 //! Layout, all little-endian: exchange flags (1) | opcode (1) | exchange id (2) |
 //! [vendor id (2)] | protocol id (2) | [ack counter (4)] | [secured extensions: length (2) +
@@ -99,7 +99,7 @@ impl<'a> ProtocolHeader<'a> {
             + self.secured_extensions.map_or(0, |ext| ext.encoded_len())
     }
 
-    /// Appends the header exactly as laid out in §1.3.
+    /// Appends the header exactly as laid out in Matter 1.3 §4.4.3.
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.reserve(self.encoded_len());
         out.push(self.exchange_flags());

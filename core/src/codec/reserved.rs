@@ -1,8 +1,8 @@
 //! Reserved flag bits, kept as received.
 //!
-//! The spec says reserved bits are sent as 0 and ignored on receive (SESSION-LAYER.md §1.2,
-//! §1.3). paseo ignores them for every decision but keeps them so that a decoded header
-//! re-encodes to exactly the bytes received.
+//! The spec says reserved bits are sent as 0 and ignored on receive (Matter 1.3 §4.4.1,
+//! Matter 1.3 §4.4.3). paseo ignores them for every decision but keeps them so that a decoded
+//! header re-encodes to exactly the bytes received.
 
 /// The reserved bits of one flags byte; `MASK` selects which bits are reserved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

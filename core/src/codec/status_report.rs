@@ -1,4 +1,4 @@
-//! StatusReport, the fixed binary payload of Secure Channel opcode 0x40 (SESSION-LAYER.md §5.2).
+//! StatusReport, the fixed binary payload of Secure Channel opcode 0x40 (Matter 1.3 Appendix D).
 //!
 //! Layout, all little-endian: general code (2) | protocol id (4, `vendor << 16 | id`) |
 //! protocol code (2) | protocol data (rest).
@@ -61,8 +61,8 @@ macro_rules! code_enum {
 }
 
 code_enum! {
-    /// General status codes, shared by all protocols (§5.2; matter.js lists 17, CHIP stops at
-    /// 16).
+    /// General status codes, shared by all protocols (Matter 1.3 Appendix D; matter.js lists 17,
+    /// CHIP stops at 16).
     GeneralCode {
         /// 0
         Success = 0 => "SUCCESS",
@@ -108,7 +108,7 @@ impl GeneralCode {
 }
 
 code_enum! {
-    /// Secure Channel protocol codes (§5.2).
+    /// Secure Channel protocol codes (Matter 1.3 Appendix D).
     SecureChannelStatus {
         /// Final message of a successful PASE/CASE/resumption.
         SessionEstablishmentSuccess = 0x0000 => "SessionEstablishmentSuccess",
@@ -164,12 +164,14 @@ impl StatusReport {
         )
     }
 
-    /// SUCCESS / CloseSession: graceful session close (§4.4).
+    /// SUCCESS / CloseSession: graceful session close (Matter 1.3 §4.11; matter.js
+    /// `session/NodeSession.ts`).
     pub fn close_session() -> Self {
         Self::secure_channel(GeneralCode::Success, SecureChannelStatus::CloseSession)
     }
 
-    /// BUSY / Busy with the minimum wait before retrying, u16 LE in the data (§5.2).
+    /// BUSY / Busy with the minimum wait before retrying, u16 LE in the data (Matter 1.3 Appendix
+    /// D).
     pub fn busy(wait_ms: u16) -> Self {
         Self {
             data: wait_ms.to_le_bytes().to_vec(),

@@ -1,5 +1,5 @@
 //! AES-128-CCM with a 13-byte nonce and a 16-byte MIC, the message cipher of Matter
-//! (SESSION-LAYER.md §1.4).
+//! (Matter 1.3 §4.8).
 
 use aes::cipher::consts::{U13, U16};
 use ccm::aead::{AeadInPlace as _, KeyInit as _};
@@ -8,7 +8,7 @@ use super::error::CryptoError;
 
 /// AES-128 key length in bytes.
 pub const AES128_KEY_LEN: usize = 16;
-/// CCM nonce length used by Matter (SESSION-LAYER.md §1.4).
+/// CCM nonce length used by Matter (Matter 1.3 §4.8).
 pub const CCM_NONCE_LEN: usize = 13;
 /// CCM MIC (tag) length used by Matter.
 pub const CCM_MIC_LEN: usize = 16;

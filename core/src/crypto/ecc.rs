@@ -1,4 +1,4 @@
-//! NIST P-256 keys and ECDH (the CASE ephemeral key exchange, SESSION-LAYER.md §8.3).
+//! NIST P-256 keys and ECDH (the CASE ephemeral key exchange, Matter 1.3 §4.14.2.3).
 
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use rand_core::CryptoRngCore;

@@ -1,5 +1,5 @@
 //! ECDSA over P-256 with SHA-256, raw r ‖ s signatures (CASE Sigma2/Sigma3 and certificate
-//! signatures, SESSION-LAYER.md §8.3, §9).
+//! signatures, Matter 1.3 §4.14.2.3, §6.5).
 
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use rand_core::CryptoRngCore;

@@ -1,4 +1,4 @@
-//! SHA-256, one-shot and incremental (the PASE/CASE transcript hash, SESSION-LAYER.md §7, §8).
+//! SHA-256, one-shot and incremental (the PASE/CASE transcript hash, Matter 1.3 §4.14.1, §4.14.2).
 
 use sha2::Digest as _;
 

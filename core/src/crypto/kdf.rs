@@ -1,5 +1,5 @@
-//! Key derivation: HKDF-SHA256 (session keys, SESSION-LAYER.md §7.6, §8) and
-//! PBKDF2-HMAC-SHA256 (the PASE passcode verifier, SESSION-LAYER.md §7.2).
+//! Key derivation: HKDF-SHA256 (session keys, Matter 1.3 §4.14.1, §4.14.2) and
+//! PBKDF2-HMAC-SHA256 (the PASE passcode verifier, Matter 1.3 §3.9, §4.14.1).
 
 use super::error::CryptoError;
 
@@ -9,7 +9,7 @@ pub const HKDF_SHA256_MAX_OUTPUT: usize = 255 * 32;
 /// HKDF-SHA256 extract-then-expand of `ikm` into `out` (its whole length).
 ///
 /// An empty `salt` is the RFC 5869 default of 32 zero bytes; Matter passes an empty salt for
-/// PASE session keys (SESSION-LAYER.md §7.6). The two are the same HMAC key, since HMAC pads
+/// PASE session keys (Matter 1.3 §4.14.1). The two are the same HMAC key, since HMAC pads
 /// short keys with zeros.
 pub fn hkdf_sha256(
     ikm: &[u8],
@@ -35,7 +35,7 @@ pub fn hkdf_sha256(
 
 /// PBKDF2-HMAC-SHA256 of `password` and `salt` with `iterations` rounds into `out` (its whole
 /// length). Matter derives 80 bytes (w0s ‖ w1s) from the passcode as a 4-byte little-endian
-/// integer (SESSION-LAYER.md §7.2).
+/// integer (Matter 1.3 §3.9, §4.14.1).
 pub fn pbkdf2_sha256(
     password: &[u8],
     salt: &[u8],

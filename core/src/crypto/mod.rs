@@ -1,5 +1,5 @@
 //! Typed wrappers over the RustCrypto primitives the session layer uses
-//! (SESSION-LAYER.md §1.4, §7, §8): AES-128-CCM, SHA-256, HMAC-SHA256, HKDF-SHA256,
+//! (Matter 1.3 §4.8, §4.14.1, §4.14.2): AES-128-CCM, SHA-256, HMAC-SHA256, HKDF-SHA256,
 //! PBKDF2-HMAC-SHA256, P-256 ECDH and ECDSA-P256-SHA256.
 //!
 //! Keys are zeroized on drop; randomness only comes from an RNG the caller passes in; bad input

@@ -1,4 +1,4 @@
-//! Exchanges (SESSION-LAYER.md §4): request/response conversations on a session, identified
+//! Exchanges (Matter 1.3 §4.10): request/response conversations on a session, identified
 //! by (session, exchange id, role), each with its own MRP state.
 //!
 //! The table here only keeps exchanges and allocates ids; the node driver moves messages
@@ -30,7 +30,7 @@ impl fmt::Display for SessionRef {
     }
 }
 
-/// The identity of an exchange: (session, exchange id, whether we initiated it) (§4.1).
+/// The identity of an exchange: (session, exchange id, whether we initiated it) (Matter 1.3 §4.10).
 /// It is also the handle the application uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ExchangeId {
@@ -49,7 +49,7 @@ impl fmt::Display for ExchangeId {
     }
 }
 
-/// Where an exchange is in its life (§4.3).
+/// Where an exchange is in its life (Matter 1.3 §4.10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExchangeState {
     /// Open for messages in both directions.
@@ -102,7 +102,7 @@ pub struct ExchangeTable {
 
 impl ExchangeTable {
     /// A table whose first allocated id follows `random_start` (matter.js and CHIP start the
-    /// per-node counter at a random value, §4.1).
+    /// per-node counter at a random value, Matter 1.3 §4.10).
     pub fn new(random_start: u16) -> Self {
         ExchangeTable {
             exchanges: BTreeMap::new(),

@@ -1,4 +1,4 @@
-//! The commissioning commands of SESSION-LAYER.md §12.4 (General Commissioning 0x0030,
+//! The commissioning commands of Matter 1.3 §5.5 (General Commissioning 0x0030,
 //! Operational Credentials 0x003E, all on endpoint 0) and their responses.
 //!
 //! Flow: ArmFailSafe → CSRRequest → AddTrustedRootCertificate → AddNOC over PASE, then
@@ -72,7 +72,7 @@ const fn credentials(command: u32) -> CommandPath {
 }
 
 /// ArmFailSafe `{0: ExpiryLengthSeconds u16, 1: Breadcrumb u64}`. Everything up to
-/// CommissioningComplete must happen within `expiry_seconds` (§12.4).
+/// CommissioningComplete must happen within `expiry_seconds` (Matter 1.3 §5.5).
 pub fn arm_fail_safe(expiry_seconds: u16, breadcrumb: u64) -> Result<Command, ImError> {
     Command::new(general(general_commissioning::ARM_FAIL_SAFE), |w| {
         w.put_uint(Tag::Context(0), u64::from(expiry_seconds));
@@ -103,7 +103,8 @@ pub struct AddNoc<'a> {
     pub noc: &'a [u8],
     /// The ICAC, when the fabric has one.
     pub icac: Option<&'a [u8]>,
-    /// The IPK *epoch* key; the device derives the operational IPK from it (§8.1).
+    /// The IPK *epoch* key; the device derives the operational IPK from it (Matter 1.3
+    /// §4.14.2.6.1).
     pub ipk_epoch_key: &'a [u8; IPK_EPOCH_KEY_LEN],
     /// Who gets Administer in the new fabric's ACL: the commissioner's node id (or a CAT).
     pub case_admin_subject: u64,
@@ -139,7 +140,7 @@ impl AddNoc<'_> {
     }
 }
 
-/// CommissioningComplete, no fields. Must be sent over the CASE session (§12.4).
+/// CommissioningComplete, no fields. Must be sent over the CASE session (Matter 1.3 §5.5).
 pub fn commissioning_complete() -> Result<Command, ImError> {
     Command::new(
         general(general_commissioning::COMMISSIONING_COMPLETE),
@@ -221,7 +222,7 @@ pub struct CsrResponse<'a> {
     /// The NOCSRElements TLV, as signed by the attestation key.
     pub nocsr_elements: &'a [u8],
     /// ECDSA by the device attestation key over NOCSRElements ‖ attestation challenge (not
-    /// verified by a test commissioner, §12.4).
+    /// verified by a test commissioner, Matter 1.3 §5.5).
     pub attestation_signature: &'a [u8],
 }
 
@@ -268,7 +269,8 @@ impl<'a> NocsrElements<'a> {
         })
     }
 
-    /// The nonce must be the one of our CSRRequest (§12.4): a stale or replayed CSR is refused.
+    /// The nonce must be the one of our CSRRequest (Matter 1.3 §5.5): a stale or replayed CSR is
+    /// refused.
     pub fn check_nonce(&self, sent: &[u8; CSR_NONCE_LEN]) -> Result<(), ImError> {
         if self.nonce == sent {
             Ok(())

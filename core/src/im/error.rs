@@ -62,7 +62,7 @@ pub enum ImError {
     /// The response is chunked (MoreChunkedMessages): not supported by this minimal client.
     #[error("chunked {0} is not supported")]
     Chunked(&'static str),
-    /// The CSRNonce inside NOCSRElements is not the one sent in CSRRequest (§12.4).
+    /// The CSRNonce inside NOCSRElements is not the one sent in CSRRequest (Matter 1.3 §5.5).
     #[error("NOCSRElements carry another CSRNonce than the request")]
     NonceMismatch,
     /// A report names another attribute than the one read.

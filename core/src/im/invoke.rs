@@ -1,4 +1,5 @@
-//! InvokeRequest (opcode 0x08) and InvokeResponse (opcode 0x09), SESSION-LAYER.md §12.4:
+//! InvokeRequest (opcode 0x08) and InvokeResponse (opcode 0x09), Matter 1.3 ch. 10 (Interaction
+//! Model encoding):
 //!
 //! ```text
 //! InvokeRequestMessage  = struct { 0: SuppressResponse bool, 1: TimedRequest bool,
@@ -197,9 +198,9 @@ mod tests {
     const ARM: CommandPath = CommandPath::new(0, 0x30, 0x00);
     const ARM_RESPONSE: CommandPath = CommandPath::new(0, 0x30, 0x01);
 
-    /// The ArmFailSafeResponse matter.js 0.17.9 sent in SESSION-LAYER.md §12.6, written out
-    /// from its notation `{0: false, 1: [{0: {0: [ep 0, cluster 0x30, cmd 1], 1: {0: 0, 1: ""}}}],
-    /// 0xFF: 12}`.
+    /// The ArmFailSafeResponse matter.js 0.17.9 sent during an interop run (docs/INTEROP.md),
+    /// written out from its notation `{0: false, 1: [{0: {0: [ep 0, cluster 0x30, cmd 1], 1: {0: 0,
+    /// 1: ""}}}], 0xFF: 12}`.
     const ARM_FAIL_SAFE_RESPONSE: [u8; 36] = [
         0x15, // anonymous struct
         0x28, 0x00, // 0: SuppressResponse false

@@ -1,5 +1,5 @@
 //! Just enough of the Interaction Model (protocol 0x0001) to commission a device and read one
-//! attribute from it (SESSION-LAYER.md §12.4): the session layer's first real payloads.
+//! attribute from it (Matter 1.3 §5.5): the session layer's first real payloads.
 //!
 //! - [`CommandPath`] / [`AttributePath`]: the path lists every request and report carries.
 //! - [`StatusIb`] / [`ImStatus`]: IM statuses, and the [`StatusResponse`] message.
@@ -13,8 +13,8 @@
 //!   commands a commissioner sends, and their responses.
 //!
 //! Decoders take the payload of one message, read nothing past it and answer every malformed
-//! or unexpected input with an [`ImError`]. Unknown context tags are ignored, as §6.2 asks of
-//! protocol structures, so newer peers may add fields.
+//! or unexpected input with an [`ImError`]. Unknown context tags are ignored, as Matter 1.3
+//! Appendix A asks of protocol structures, so newer peers may add fields.
 
 pub mod commissioning;
 mod error;
@@ -31,8 +31,8 @@ pub use read::{AttributeReport, ReportData, encode_read_request};
 pub use status::{ImStatus, StatusIb, StatusResponse};
 
 /// The InteractionModelRevision paseo writes under context tag 0xFF. matter.js 0.17.9 answers
-/// with 12 and does not need the tag; CHIP peers expect it (§12.4).
+/// with 12 and does not need the tag; CHIP peers expect it (Matter 1.3 ch. 10).
 pub const INTERACTION_MODEL_REVISION: u8 = 11;
 
-/// Context tag of InteractionModelRevision in every IM message (§12.4).
+/// Context tag of InteractionModelRevision in every IM message (Matter 1.3 ch. 10).
 pub(crate) const REVISION_TAG: u8 = 0xFF;

@@ -1,5 +1,5 @@
-//! Path lists (SESSION-LAYER.md §12.4): CommandPathIB and AttributePathIB are TLV *lists* of
-//! context-tagged fields, not structures.
+//! Path lists (Matter 1.3 §10.6, information blocks): CommandPathIB and AttributePathIB are TLV
+//! *lists* of context-tagged fields, not structures.
 
 use crate::tlv::{ContainerKind, Member, SequenceView, Tag, TlvError, Writer};
 

@@ -1,4 +1,4 @@
-//! Peer active / idle test (SESSION-LAYER.md §3.3).
+//! Peer active / idle test (Matter 1.3 §4.12.2.1).
 
 use core::time::Duration;
 

@@ -1,4 +1,4 @@
-//! Retransmission timeout t(n) in exact arithmetic (SESSION-LAYER.md §3.2).
+//! Retransmission timeout t(n) in exact arithmetic (Matter 1.3 §4.12.2.1).
 //!
 //! `t(n) = base × 1.1 × 1.6^max(0, n − 1) × (1 + jitter × 0.25)`, with `jitter` in `[0, 1)` drawn
 //! from the caller's RNG, or exactly 1 in "max jitter" mode.
@@ -273,7 +273,7 @@ mod tests {
         ExactMillis::from_units(numer * ExactMillis::UNITS_PER_MILLI / denom)
     }
 
-    /// The min/max table of SESSION-LAYER.md §3.2 for an active peer (base 300 ms).
+    /// The min/max times the Matter 1.3 §4.12.2.1 formula gives for an active peer (base 300 ms).
     #[test]
     fn active_peer_window_matches_spec_table() {
         let table = [
@@ -291,7 +291,8 @@ mod tests {
         }
     }
 
-    /// "With an idle peer (base 500 ms) multiply by 5/3" (§3.2), exactly, for any jitter.
+    /// With an idle peer (base 500 ms) every time is 5/3 of the active one (Matter 1.3 §4.12.2.1),
+    /// exactly, for any jitter.
     #[test]
     fn idle_schedule_is_five_thirds_of_active() {
         for jitter in [

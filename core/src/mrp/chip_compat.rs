@@ -1,6 +1,7 @@
 //! connectedhomeip's fixed-point MRP backoff (`ReliableMessageMgr::GetBackoff`), for predicting
-//! the timing of a CHIP peer and for cross-implementation tolerances (SESSION-LAYER.md §3.2,
-//! §11 Q24). paseo's own timers use [`super::backoff`]; this is a comparison model only.
+//! the timing of a CHIP peer and for cross-implementation tolerances (Matter 1.3 §4.12.2.1,
+//! connectedhomeip `src/messaging/ReliableMessageMgr.cpp`). paseo's own timers use
+//! [`super::backoff`]; this is a comparison model only.
 //!
 //! CHIP truncates at each step: `base × 1127 / 1024`, then `× 16^e / 10^e` with
 //! `e = min(max(0, n − 1), 4)`, then `× (1024 + r) / 1024` with `r` a random byte, so its
@@ -42,7 +43,7 @@ mod tests {
 
     /// CHIP's margin 1127/1024 is slightly above 1.1 (larger bases come out longer), its
     /// truncations and 1279/1024 jitter cap shorter; either way it stays within the ±1 %
-    /// tolerance of SESSION-LAYER.md §11 Q24.
+    /// tolerance of connectedhomeip `src/messaging/ReliableMessageMgr.cpp`.
     #[test]
     fn chip_is_within_one_percent_of_the_exact_formula() {
         for base in [300u32, 500, 1000, 3_600_000] {

@@ -1,4 +1,4 @@
-//! Message Reliability Protocol (SESSION-LAYER.md §3): the peer's timing parameters, the
+//! Message Reliability Protocol (Matter 1.3 §4.12): the peer's timing parameters, the
 //! retransmission backoff formula in exact arithmetic, and the peer active/idle test.
 //!
 //! Nothing here reads a clock: durations and jitter come from the caller (jitter drawn from the
@@ -20,7 +20,7 @@ use thiserror::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum MrpError {
     /// SESSION_IDLE_INTERVAL or SESSION_ACTIVE_INTERVAL (or a backoff base interval) above one
-    /// hour (SESSION-LAYER.md §3.1).
+    /// hour (Matter 1.3 §4.12.8).
     #[error("{which} of {millis} ms exceeds the 3600000 ms limit")]
     IntervalTooLong {
         /// Which interval: "idle interval", "active interval" or "base interval".

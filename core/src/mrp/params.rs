@@ -1,4 +1,4 @@
-//! MRP constants and the per-node parameters SII/SAI/SAT (SESSION-LAYER.md §3.1, §6.3).
+//! MRP constants and the per-node parameters SII/SAI/SAT (Matter 1.3 §4.12.8).
 
 use core::time::Duration;
 
@@ -40,11 +40,11 @@ pub const DEFAULT_ACTIVE_THRESHOLD: Duration = Duration::from_millis(4000);
 
 /// Upper limit of SII and SAI: one hour.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
-/// Upper limit of SAT: a u16 of milliseconds in the session-parameter struct (§6.3).
+/// Upper limit of SAT: a u16 of milliseconds in the session-parameter struct (Matter 1.3 §4.12.8).
 pub const MAX_ACTIVE_THRESHOLD: Duration = Duration::from_millis(u16::MAX as u64);
 
 /// A node's advertised MRP timing (SII, SAI, SAT). The values that govern our retransmissions
-/// are the **peer's** (SESSION-LAYER.md §3.1). Always within the limits above.
+/// are the **peer's** (Matter 1.3 §4.12.8). Always within the limits above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MrpParameters {
     idle_interval: Duration,
@@ -109,7 +109,7 @@ impl MrpParameters {
         self.active_threshold
     }
 
-    /// The backoff base: SAI if the peer is active, else SII (§3.2).
+    /// The backoff base: SAI if the peer is active, else SII (Matter 1.3 §4.12.2.1).
     pub fn base_interval(&self, peer_active: bool) -> Duration {
         if peer_active {
             self.active_interval
@@ -119,13 +119,13 @@ impl MrpParameters {
     }
 
     /// Whether a peer with these parameters is active, `since_last_rx` after the last message
-    /// received from it (§3.3).
+    /// received from it (Matter 1.3 §4.12.2.1).
     pub fn is_active(&self, since_last_rx: Duration) -> bool {
         is_peer_active(since_last_rx, self.active_threshold)
     }
 
     /// The wait after transmission `n` (0 = initial send) toward a peer with these parameters
-    /// (§3.2). Fails only for `n` ≥ [`MRP_MAX_TRANSMISSIONS`].
+    /// (Matter 1.3 §4.12.2.1). Fails only for `n` ≥ [`MRP_MAX_TRANSMISSIONS`].
     pub fn retransmission_timeout(
         &self,
         peer_active: bool,

@@ -1,4 +1,4 @@
-//! Per-exchange MRP state (SESSION-LAYER.md §3.4, §3.5): the one reliable message we may have
+//! Per-exchange MRP state (Matter 1.3 §4.12.2, §4.12.5.2): the one reliable message we may have
 //! outstanding, and the acknowledgement we owe the peer.
 
 use core::time::Duration;
@@ -12,7 +12,7 @@ use crate::time::Instant;
 /// Our reliable message awaiting its ack.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outstanding {
-    /// The exact bytes sent; retransmissions reuse them (same counter, §2.1).
+    /// The exact bytes sent; retransmissions reuse them (same counter, Matter 1.3 §4.6).
     pub datagram: Vec<u8>,
     /// Where they go.
     pub destination: SocketAddr,
@@ -25,7 +25,7 @@ pub struct Outstanding {
 }
 
 /// An acknowledgement we owe: piggybacked on our next message on the exchange, or sent
-/// standalone at `deadline` (§3.5).
+/// standalone at `deadline` (Matter 1.3 §4.12.5.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PendingAck {
     /// The peer's message counter to acknowledge.
@@ -37,7 +37,7 @@ pub struct PendingAck {
 /// MRP state of one exchange.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reliability {
-    /// Our unacknowledged reliable message (at most one per exchange, §3.4).
+    /// Our unacknowledged reliable message (at most one per exchange, Matter 1.3 §4.12.2).
     pub outstanding: Option<Outstanding>,
     /// The ack we owe.
     pub pending_ack: Option<PendingAck>,
@@ -58,7 +58,7 @@ impl Reliability {
 
     /// A reliable message from the peer arrived: it becomes the pending ack. If an older ack
     /// was still pending, it is returned to be flushed at once as a standalone ack (0.17.9
-    /// behaviour: the new message is processed, not dropped, §3.5).
+    /// behaviour: the new message is processed, not dropped, Matter 1.3 §4.12.5.2).
     pub fn owe_ack(&mut self, counter: u32, now: Instant) -> Option<u32> {
         let previous = self.pending_ack.replace(PendingAck {
             counter,
@@ -89,7 +89,7 @@ pub enum JitterSource {
     #[default]
     Random,
     /// Always this fraction: `JitterFraction::ZERO` gives the minimum schedule and
-    /// `JitterFraction::MAX` the worst case (matter.js `calculateMaximum`, §3.2).
+    /// `JitterFraction::MAX` the worst case (matter.js `calculateMaximum`, Matter 1.3 §4.12.2.1).
     Fixed(JitterFraction),
 }
 
@@ -104,7 +104,7 @@ impl JitterSource {
 }
 
 /// The wait after transmission `n` (0 = the initial send) toward a peer with `peer` parameters
-/// (§3.2). Rounded down to whole microseconds (the virtual clock's resolution).
+/// (Matter 1.3 §4.12.2.1). Rounded down to whole microseconds (the virtual clock's resolution).
 pub fn wait_after(
     peer: &MrpParameters,
     peer_active: bool,

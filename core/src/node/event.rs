@@ -19,7 +19,8 @@ pub struct Transmit {
 /// Why a reliable message was not acknowledged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeliveryError {
-    /// MRP sent it `MRP_MAX_TRANSMISSIONS` times and waited out the last interval (§3.2).
+    /// MRP sent it `MRP_MAX_TRANSMISSIONS` times and waited out the last interval (Matter 1.3
+    /// §4.12.2.1).
     RetransmissionsExhausted,
     /// Its session closed first (the message may or may not have arrived).
     SessionClosed,

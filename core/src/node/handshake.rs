@@ -1,5 +1,6 @@
 //! Session establishment inside the node: PASE (and CASE) handshakes run on exchanges of
-//! unsecured sessions, with MRP like any other message (SESSION-LAYER.md §1.5, §7.5, §8.4).
+//! unsecured sessions, with MRP like any other message (Matter 1.3 "Unsecured Session Context",
+//! §4.14.1.2, §4.14.2).
 //!
 //! The handshake state machines (`pase`, `case`) are pure: message in, message out. This
 //! module feeds them what arrives on their exchange, sends what they produce, installs the
@@ -27,11 +28,11 @@ use crate::session::{
 };
 use crate::time::Instant;
 
-/// matter.js closes a commissioning window after 20 failed PASE attempts (§7.5).
+/// matter.js closes a commissioning window after 20 failed PASE attempts (Matter 1.3 §4.14.1.2).
 pub const MAX_PASE_FAILURES: u32 = 20;
 
 /// What a commissionee answers to a PBKDFParamRequest while a PASE handshake is already
-/// running (§7.5, Q11).
+/// running (Matter 1.3 §4.14.1.2; matter.js `session/pase/PaseServer.ts`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaseBusyPolicy {
     /// StatusReport BUSY (sent with `R = 0`) carrying the minimum wait (spec behaviour).
@@ -98,7 +99,7 @@ pub(super) struct Handshake {
     state: HandshakeState,
     peer: SocketAddr,
     /// The local session id it announced: reserved until it ends, so that two handshakes
-    /// never install the same id (§10.2).
+    /// never install the same id (matter.js `session/SessionManager.ts`).
     local_session_id: u16,
 }
 
@@ -129,7 +130,8 @@ pub(super) struct CommissioningWindow {
     failures: u32,
 }
 
-/// How certificates' validity periods are checked during CASE (§9.5).
+/// How certificates' validity periods are checked during CASE (connectedhomeip
+/// `src/credentials/CHIPCert.cpp`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertificateTime {
     /// Check not-before/not-after against the virtual clock, whose origin is this many seconds
@@ -138,7 +140,7 @@ pub enum CertificateTime {
         /// Matter epoch seconds at `Instant::ZERO`.
         origin_epoch_s: u32,
     },
-    /// Do not check validity periods (matter.js behaviour, Q15).
+    /// Do not check validity periods (matter.js behaviour, `certificate/kinds/Noc.ts`).
     Skip,
 }
 
@@ -231,7 +233,8 @@ impl Node {
     }
 
     /// Opens an unsecured session with a fresh ephemeral node id and an exchange on it
-    /// (§1.5), registers `handshake` there and sends its first message.
+    /// (Matter 1.3 "Unsecured Session Context"), registers `handshake` there and sends its first
+    /// message.
     fn initiate_handshake(
         &mut self,
         now: Instant,
@@ -293,7 +296,7 @@ impl Node {
     }
 
     /// Loads the resumption records persisted in the node's store for its current fabrics
-    /// (after a restart, §10.5).
+    /// (after a restart, matter.js `session/SessionManager.ts`).
     pub fn load_resumption_records(&mut self) -> Result<usize, crate::session::ManagerError> {
         let fabrics: Vec<crate::fabric::Fabric> =
             self.fabrics.iter().map(|f| f.fabric().clone()).collect();
@@ -301,8 +304,8 @@ impl Node {
     }
 
     /// Starts CASE toward `peer_node_id` on `fabric` at `peer`. With a resumption record for
-    /// that peer, Sigma1 asks to resume (§8.6). The outcome arrives as `Event::SessionOpened`
-    /// or `Event::HandshakeFailed` for the returned exchange.
+    /// that peer, Sigma1 asks to resume (Matter 1.3 §4.14.2). The outcome arrives as
+    /// `Event::SessionOpened` or `Event::HandshakeFailed` for the returned exchange.
     pub fn start_case(
         &mut self,
         now: Instant,
@@ -344,8 +347,8 @@ impl Node {
         )
     }
 
-    /// An unsolicited Sigma1 on an unsecured session: start a CASE responder (§8.4), or
-    /// refuse with BUSY.
+    /// An unsolicited Sigma1 on an unsecured session: start a CASE responder (Matter 1.3 §4.14.2),
+    /// or refuse with BUSY.
     pub(super) fn accept_sigma1(
         &mut self,
         now: Instant,
@@ -389,10 +392,11 @@ impl Node {
     /// Returns the local session id for the responder, or `None` after answering a refusal
     /// (counted in `NodeStats`). docs/RELIABILITY.md lists the limits:
     /// - a handshake already running on this unsecured session, a PASE responder already
-    ///   running (one at a time, §7.5), `max_pending_handshakes` responders running, or no
-    ///   session id free: BUSY (`pase_busy` for PASE), sent with `R = 0` so nothing lingers;
+    ///   running (one at a time, Matter 1.3 §4.14.1.2), `max_pending_handshakes` responders
+    ///   running, or no session id free: BUSY (`pase_busy` for PASE), sent with `R = 0` so nothing
+    ///   lingers;
     /// - otherwise a PBKDFParamRequest without a commissioning window: INVALID_PARAMETER
-    ///   (§7.5).
+    ///   (Matter 1.3 §4.14.1.2).
     ///
     /// Exchanges still lingering on the session (a StatusReport awaiting its ack) are
     /// abandoned: the peer has moved on to a new attempt. So a peer-initiated unsecured session
@@ -421,7 +425,7 @@ impl Node {
             self.send_standalone_ack(now, exchange, ack);
         }
         if kind == HandshakeKind::Pase && self.commissioning.is_none() && !running_here {
-            // No commissioning window: INVALID_PARAMETER (matter.js, §7.5).
+            // No commissioning window: INVALID_PARAMETER (matter.js, Matter 1.3 §4.14.1.2).
             self.stats.unsolicited_dropped += 1;
             let failure = PaseFailure {
                 error: PaseError::Finished,
@@ -456,8 +460,10 @@ impl Node {
     }
 
     /// Answers a refused establishment request and closes its exchange: BUSY (sent with
-    /// `R = 0`, Q10) with the wait of `pase_busy` (1000 ms under `Ignore`) for CASE, as CHIP
-    /// does (Q12); for PASE what `pase_busy` says (BUSY, or only the ack as matter.js, Q11).
+    /// `R = 0`, as matter.js sends it: `securechannel/SecureChannelMessenger.ts`) with the wait of
+    /// `pase_busy` (1000 ms under `Ignore`) for CASE, as CHIP does (connectedhomeip
+    /// `src/protocols/secure_channel/CASEServer.cpp`); for PASE what `pase_busy` says (BUSY, or
+    /// only the ack as matter.js `session/pase/PaseServer.ts` does).
     fn refuse_request(&mut self, now: Instant, exchange: ExchangeId, kind: HandshakeKind) {
         let wait = match self.config.pase_busy {
             PaseBusyPolicy::Busy { wait } => Some(wait),
@@ -480,10 +486,11 @@ impl Node {
         }
     }
 
-    /// A local session id for a new handshake: the next free id (§10.2) that no running
-    /// handshake has announced. If all 65535 ids are in use, the least recently active
-    /// session is evicted and its id reused, as matter.js does (§10.2); with the default
-    /// `max_sessions` (64) the table never gets there.
+    /// A local session id for a new handshake: the next free id (matter.js
+    /// `session/SessionManager.ts`) that no running handshake has announced. If all 65535 ids are
+    /// in use, the least recently active session is evicted and its id reused, as matter.js does
+    /// (`session/SessionManager.ts`); with the default `max_sessions` (64) the table never gets
+    /// there.
     fn allocate_session_id(&mut self, now: Instant) -> Result<NonZeroU16, NodeError> {
         let reserved: std::collections::BTreeSet<u16> = self
             .handshakes
@@ -534,8 +541,8 @@ impl Node {
         self.handshakes.contains_key(exchange)
     }
 
-    /// An unsolicited PBKDFParamRequest on an unsecured session (§7.5): start a responder
-    /// handshake, or answer why not.
+    /// An unsolicited PBKDFParamRequest on an unsecured session (Matter 1.3 §4.14.1.2): start a
+    /// responder handshake, or answer why not.
     pub(super) fn accept_pbkdf_request(
         &mut self,
         now: Instant,
@@ -677,13 +684,14 @@ impl Node {
                     window.failures = 0;
                 }
                 // The responder's SUCCESS goes out before the session is usable; the initiator
-                // acks it with a standalone ack when the exchange closes (§7.5).
+                // acks it with a standalone ack when the exchange closes (Matter 1.3 §4.14.1.2).
                 self.send_status_and_close(now, exchange, status, true);
                 let _ = self.install_secure_session(args);
             }
             Ok(Step::EstablishedCase { session, status }) => {
                 self.handshakes.remove(&exchange);
-                // Full CASE: the responder sends SUCCESS; resumption: the initiator (§8.4).
+                // Full CASE: the responder sends SUCCESS; resumption: the initiator (Matter 1.3
+                // §4.14.2).
                 self.send_status_and_close(now, exchange, status, true);
                 let record = session.resumption_record();
                 if self

@@ -12,19 +12,20 @@ use crate::fabric::NodeId;
 use crate::session::{DecodedMessage, Session, SessionError, UnsecureSessionKey};
 use crate::time::Instant;
 
-/// What to do with a message that matched no exchange (§4.2).
+/// What to do with a message that matched no exchange (Matter 1.3 §4.10.5.2).
 enum Unsolicited {
     /// Open a responder exchange and deliver.
     Accept,
-    /// A CloseSession from the peer on a secure session (§4.4).
+    /// A CloseSession from the peer on a secure session (Matter 1.3 §4.11; matter.js
+    /// `session/NodeSession.ts`).
     CloseSession,
     /// Ack it if reliable, then drop.
     Reject,
-    /// The session is closing: drop without an ack (matter.js 0.17.9, §4.2).
+    /// The session is closing: drop without an ack (matter.js 0.17.9, Matter 1.3 §4.10.5.2).
     SessionClosing,
-    /// A PBKDFParamRequest on an unsecured session: PASE responder (§7.5).
+    /// A PBKDFParamRequest on an unsecured session: PASE responder (Matter 1.3 §4.14.1.2).
     PaseRequest,
-    /// A Sigma1 on an unsecured session: CASE responder (§8.4).
+    /// A Sigma1 on an unsecured session: CASE responder (Matter 1.3 §4.14.2).
     CaseRequest,
 }
 
@@ -33,7 +34,8 @@ impl Node {
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
         self.stats.datagrams_received += 1;
         if bytes.len() > self.config.max_datagram_size {
-            // Matter datagrams fit in 1280 bytes (§1.1); matter.js drops larger ones unread.
+            // Matter datagrams fit in 1280 bytes (Matter 1.3 §4.4); matter.js drops larger ones
+            // unread.
             self.stats.oversized += 1;
             self.diagnose(|| Diagnostic::Received {
                 from,
@@ -70,9 +72,9 @@ impl Node {
                 self.receiving = Some(session);
                 let decision = self.process(now, session, decoded);
                 self.receiving = None;
-                // An unsecured session lives only as long as an exchange uses it (§10.7): a
-                // message that opened none (an ack, a duplicate, a rejected request) must not
-                // leave it behind.
+                // An unsecured session lives only as long as an exchange uses it (matter.js
+                // `session/SessionManager.ts`): a message that opened none (an ack, a duplicate, a
+                // rejected request) must not leave it behind.
                 self.release_unsecure_session(session);
                 self.diagnose(|| Diagnostic::Received {
                     from,
@@ -106,10 +108,10 @@ impl Node {
         };
         match session.decode(now, message) {
             Ok(decoded) => {
-                // The peer may have moved (§10.4); only authenticated datagrams move it, and
-                // only fresh ones: a replay is authentic too, and one sent from an attacker's
-                // address would otherwise redirect the session's traffic there (found by the
-                // hostile-replay scenario).
+                // The peer may have moved (Matter 1.3 §4.7.2); only authenticated datagrams move
+                // it, and only fresh ones: a replay is authentic too, and one sent from an
+                // attacker's address would otherwise redirect the session's traffic there (found by
+                // the hostile-replay scenario).
                 if !decoded.duplicate {
                     session.set_peer_address(from);
                 }
@@ -119,9 +121,9 @@ impl Node {
         }
     }
 
-    /// Finds (or, for a peer-initiated message, creates) the unsecured session (§1.5): the
-    /// initiator's ephemeral node id is the source node id on its messages and the
-    /// destination node id on the responder's.
+    /// Finds (or, for a peer-initiated message, creates) the unsecured session (Matter 1.3
+    /// "Unsecured Session Context"): the initiator's ephemeral node id is the source node id on its
+    /// messages and the destination node id on the responder's.
     fn open_unsecure(
         &mut self,
         now: Instant,
@@ -148,14 +150,16 @@ impl Node {
             .map(|s| s.we_initiate());
         let existed = existing_role.is_some();
         if !existed && !peer_initiates {
-            // A response for an unsecured session we never started (matter.js drops these, Q3).
+            // A response for an unsecured session we never started (matter.js drops these:
+            // `protocol/ExchangeManager.ts`).
             self.stats.unknown_session += 1;
             return Err(RxDecision::UnknownSession);
         }
         if existing_role == Some(peer_initiates) {
             // The sender claims the role we hold on this session: our own message reflected
             // back (or a forgery of one). The initiator's messages carry its ephemeral id as
-            // source, the responder's as destination (§1.5), so the roles cannot both be ours.
+            // source, the responder's as destination (Matter 1.3 "Unsecured Session Context"), so
+            // the roles cannot both be ours.
             self.stats.unknown_session += 1;
             return Err(RxDecision::UnknownSession);
         }
@@ -207,7 +211,7 @@ impl Node {
         message: DecodedMessage,
     ) -> RxDecision {
         let p = message.protocol;
-        // The receiver's exchange is the one where it plays the other role (§4.1).
+        // The receiver's exchange is the one where it plays the other role (Matter 1.3 §4.10).
         let id = ExchangeId {
             session,
             id: p.exchange_id,
@@ -219,7 +223,7 @@ impl Node {
         }
         if message.duplicate && !self.fault_delivers_duplicates() {
             self.stats.duplicates += 1;
-            // Our earlier ack was lost: ack again, never deliver again (§2.4).
+            // Our earlier ack was lost: ack again, never deliver again (Matter 1.3 §4.6).
             if p.reliable {
                 self.send_standalone_ack(now, id, message.message_counter);
             }
@@ -300,7 +304,7 @@ impl Node {
             self.send_standalone_ack(now, id, older);
         }
         if closing {
-            // A closing exchange only waits for its ack: acknowledge and ignore (§4.3).
+            // A closing exchange only waits for its ack: acknowledge and ignore (Matter 1.3 §4.10).
             if let Some(ack) = self
                 .exchanges
                 .get_mut(&id)
@@ -317,9 +321,9 @@ impl Node {
             return RxDecision::Delivered;
         }
         if let SessionRef::Unsecure(_) = session {
-            // Nothing on an unsecured session reaches the application (§1.5): an exchange
-            // there without a handshake only waits for its last ack. Not expected: a failed
-            // handshake takes its exchange with it.
+            // Nothing on an unsecured session reaches the application (Matter 1.3 "Unsecured
+            // Session Context"): an exchange there without a handshake only waits for its last ack.
+            // Not expected: a failed handshake takes its exchange with it.
             let _ = self.close_exchange(now, id);
             self.stats.unsolicited_dropped += 1;
             return RxDecision::Unsolicited;
@@ -352,7 +356,7 @@ impl Node {
         }
     }
 
-    /// Decides about a message that matched no exchange (§4.2).
+    /// Decides about a message that matched no exchange (Matter 1.3 §4.10.5.2).
     fn classify_unsolicited(&self, session: SessionRef, message: &DecodedMessage) -> Unsolicited {
         let p = &message.protocol;
         if !p.initiator {
@@ -363,7 +367,8 @@ impl Node {
             SessionRef::Unsecure(_) => None,
         };
         if p.protocol() == ProtocolId::SECURE_CHANNEL && secure_session.is_none() {
-            // On the unsecured session only establishment requests start exchanges (§4.2).
+            // On the unsecured session only establishment requests start exchanges (Matter 1.3
+            // §4.10.5.2).
             return match SecureChannelOpcode::from_u8(p.opcode) {
                 Some(SecureChannelOpcode::PbkdfParamRequest) => Unsolicited::PaseRequest,
                 Some(SecureChannelOpcode::Sigma1) => Unsolicited::CaseRequest,

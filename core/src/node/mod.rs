@@ -48,7 +48,7 @@ pub struct NodeConfig {
     /// Session table bounds.
     pub limits: SessionLimits,
     /// How long an exchange waits for a response after a send that expects one (matter.js
-    /// allows about 30 s for handshake steps, §3.6).
+    /// allows about 30 s for handshake steps, matter.js `protocol/MRP.ts`).
     pub response_timeout: Duration,
     /// Record [`Diagnostic`]s for traces.
     pub diagnostics: bool,
@@ -62,15 +62,15 @@ pub struct NodeConfig {
     pub certificate_time: CertificateTime,
     /// Peer-initiated handshakes (PASE and CASE responders) running at once. A
     /// PBKDFParamRequest or Sigma1 beyond it is refused before any cryptography: BUSY for
-    /// CASE (as CHIP, Q12), `pase_busy` for PASE; counted in `NodeStats::handshakes_refused`.
-    /// Default 16 (docs/RELIABILITY.md).
+    /// CASE (as CHIP, connectedhomeip `src/protocols/secure_channel/CASEServer.cpp`), `pase_busy`
+    /// for PASE; counted in `NodeStats::handshakes_refused`. Default 16 (docs/RELIABILITY.md).
     pub max_pending_handshakes: usize,
     /// Unsecured sessions held at once. A peer's first message on a new one evicts the oldest
     /// unsecured session that carries no running handshake (abandoning the StatusReport or
     /// ack it was still retransmitting), or is dropped if all of them carry one. Default 64.
     pub max_unsecured_sessions: usize,
     /// Largest datagram accepted; larger ones are dropped unread and counted in
-    /// `NodeStats::oversized`. Default 1280, the Matter maximum on UDP (§1.1).
+    /// `NodeStats::oversized`. Default 1280, the Matter maximum on UDP (Matter 1.3 §4.4).
     pub max_datagram_size: usize,
     /// Deliberate protocol violations, for testing the simulator's oracles (all off).
     #[doc(hidden)]
@@ -127,7 +127,8 @@ pub enum NodeError {
     /// The exchange was closed by its owner and only waits for its last ack.
     #[error("exchange {0} is closing")]
     ExchangeClosing(ExchangeId),
-    /// A reliable message is still unacknowledged on the exchange (one at a time, §3.4).
+    /// A reliable message is still unacknowledged on the exchange (one at a time, Matter 1.3
+    /// §4.12.2).
     #[error("exchange {0} already has an unacknowledged reliable message")]
     MessageOutstanding(ExchangeId),
     /// The session has no known peer address to send to.
@@ -273,7 +274,8 @@ impl Node {
     }
 
     /// Closes an exchange: a pending ack is flushed at once; if our last reliable message is
-    /// still unacknowledged the exchange lingers until the ack or the MRP give-up (§4.3).
+    /// still unacknowledged the exchange lingers until the ack or the MRP give-up (Matter 1.3
+    /// §4.10).
     pub fn close_exchange(&mut self, now: Instant, exchange: ExchangeId) -> Result<(), NodeError> {
         let ex = self
             .exchanges
@@ -296,7 +298,8 @@ impl Node {
 
     /// Closes a secure session (matter.js `destroy`): with `close_after_exchange_finished`
     /// and exchanges running, it closes when the last one ends; otherwise now, failing its
-    /// exchanges. `send_close` sends CloseSession on a new exchange (§4.4).
+    /// exchanges. `send_close` sends CloseSession on a new exchange (Matter 1.3 §4.11; matter.js
+    /// `session/NodeSession.ts`).
     pub fn close_session(
         &mut self,
         now: Instant,
@@ -457,7 +460,8 @@ impl Node {
         }
     }
 
-    /// Drops an unsecured session once no exchange uses it (its establishment ended, §10.7).
+    /// Drops an unsecured session once no exchange uses it (its establishment ended, matter.js
+    /// `session/SessionManager.ts`).
     fn release_unsecure_session(&mut self, session: SessionRef) {
         if self.receiving == Some(session) {
             return;
@@ -471,7 +475,8 @@ impl Node {
     }
 
     /// The session has decided to close: send CloseSession if owed (on a new exchange of
-    /// ours, §4.4), then drop it and fail whatever still ran on it.
+    /// ours, Matter 1.3 §4.11; matter.js `session/NodeSession.ts`), then drop it and fail whatever
+    /// still ran on it.
     fn finish_session_close(&mut self, now: Instant, session_id: u16, send_close: bool) {
         if send_close {
             let exchange = self.exchanges.allocate(SessionRef::Secure(session_id));

@@ -27,7 +27,8 @@ impl Node {
                 match s.encode(now, message) {
                     Ok(datagram) => (datagram, destination),
                     Err(SessionError::CounterExhausted) => {
-                        // The session ended itself rather than wrap (§2.1): tear it down.
+                        // The session ended itself rather than wrap (Matter 1.3 §4.6): tear it
+                        // down.
                         self.teardown_session(id);
                         return Err(SessionError::CounterExhausted.into());
                     }
@@ -42,7 +43,7 @@ impl Node {
                 (s.encode(now, message)?, key.peer)
             }
         };
-        // The counter sits at bytes 4..8 of the header we just wrote (§1.2).
+        // The counter sits at bytes 4..8 of the header we just wrote (Matter 1.3 §4.4.1).
         let counter = datagram
             .get(4..8)
             .and_then(|b| b.try_into().ok())
@@ -70,7 +71,7 @@ impl Node {
         }
         let protocol = ex.protocol;
         // Always piggyback the ack we owe on this exchange (matter.js treats a reply without it
-        // as an error, Q6).
+        // as an error, matter.js `protocol/MessageExchange.ts`).
         let ack = ex
             .reliability
             .pending_ack
@@ -108,7 +109,8 @@ impl Node {
     }
 
     /// Sends a standalone acknowledgement (secure channel opcode 0x10, `A = 1`, `R = 0`, our
-    /// role's `I` flag) for `counter` on exchange `id`, which need not exist (§3.5, §4.2).
+    /// role's `I` flag) for `counter` on exchange `id`, which need not exist (Matter 1.3 §4.12.5.2,
+    /// §4.10.5.2).
     pub(super) fn send_standalone_ack(&mut self, now: Instant, id: ExchangeId, counter: u32) {
         if self.fault_forgets_acks() {
             return;

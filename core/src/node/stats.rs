@@ -10,7 +10,8 @@
 pub struct NodeStats {
     /// Datagrams handed to `handle_datagram`.
     pub datagrams_received: u64,
-    /// Dropped: larger than `NodeConfig::max_datagram_size` (1280 bytes by default, §1.1).
+    /// Dropped: larger than `NodeConfig::max_datagram_size` (1280 bytes by default, Matter 1.3
+    /// §4.4).
     pub oversized: u64,
     /// Dropped: did not parse (header, protocol header).
     pub malformed: u64,
@@ -37,7 +38,7 @@ pub struct NodeStats {
     /// responder), and CloseSession to its session.
     pub delivered: u64,
     /// Messages consumed by MRP without delivery: standalone acks, and messages for an
-    /// exchange that is closing (acked and ignored, §4.3).
+    /// exchange that is closing (acked and ignored, Matter 1.3 §4.10).
     pub acks_received: u64,
     /// Unsecured sessions evicted to make room for a new one (their lingering exchanges were
     /// abandoned; never one carrying a handshake).

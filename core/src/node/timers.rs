@@ -15,7 +15,8 @@ impl Node {
     }
 
     fn run_exchange_timers(&mut self, now: Instant, id: ExchangeId) {
-        // Standalone ack: nothing went out on the exchange within the ack timeout (§3.5).
+        // Standalone ack: nothing went out on the exchange within the ack timeout (Matter 1.3
+        // §4.12.5.2).
         let ack = self
             .exchanges
             .get_mut(&id)
@@ -27,7 +28,7 @@ impl Node {
             self.send_standalone_ack(now, id, ack.counter);
         }
 
-        // Retransmission or give-up (§3.2, §3.4).
+        // Retransmission or give-up (Matter 1.3 §4.12.2.1, §4.12.2).
         let due = self
             .exchanges
             .get(&id)
@@ -61,7 +62,7 @@ impl Node {
                     (o.destination, o.datagram.clone())
                 });
             if let Some((destination, datagram)) = resend {
-                // Same bytes, same counter (§2.1).
+                // Same bytes, same counter (Matter 1.3 §4.6).
                 self.queue_transmit(destination, datagram, id.id, n);
             }
         }

@@ -2,9 +2,10 @@
 //! and feeds them `(opcode, payload)` as messages arrive.
 //!
 //! A message whose opcode the current state does not expect ends the handshake with
-//! [`PaseError::UnexpectedMessage`] and INVALID_PARAMETER for the peer (§5.2: "any
-//! establishment failure"); a StatusReport in any waiting state ends it silently (the peer gave
-//! up, Q23); anything after the end is [`PaseError::Finished`]. Nothing here panics.
+//! [`PaseError::UnexpectedMessage`] and INVALID_PARAMETER for the peer (Matter 1.3 §4.11,
+//! Appendix D, for any establishment failure); a StatusReport in any waiting state ends it silently
+//! (the peer gave up, matter.js `securechannel/SecureChannelMessenger.ts`); anything after the end
+//! is [`PaseError::Finished`]. Nothing here panics.
 
 use core::num::NonZeroU16;
 

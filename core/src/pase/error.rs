@@ -7,7 +7,7 @@ use crate::codec::{DecodeError, SecureChannelOpcode, StatusReport};
 use crate::session::params::ParamsError;
 use crate::tlv::TlvError;
 
-/// Why a setup passcode was refused (SESSION-LAYER.md §7.2).
+/// Why a setup passcode was refused (Matter 1.3 §3.9, §4.14.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasscodeError {
     /// Outside 1 ..= 99 999 998.
@@ -18,7 +18,7 @@ pub enum PasscodeError {
     Forbidden(u32),
 }
 
-/// Why PBKDF parameters were refused (SESSION-LAYER.md §6.4, §7.2).
+/// Why PBKDF parameters were refused (Matter 1.3 §4.14.1.2, §3.9, §4.14.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PbkdfError {
     /// Iterations outside 1000 ..= 100 000.
@@ -43,7 +43,7 @@ pub enum VerifierError {
     InvalidL,
 }
 
-/// Why a PASE message payload could not be decoded (SESSION-LAYER.md §6.4).
+/// Why a PASE message payload could not be decoded (Matter 1.3 §4.14.1.2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MessageError {
     /// Malformed TLV, a missing required field, a field of the wrong type or out of range.
@@ -67,7 +67,7 @@ pub enum MessageError {
     Pbkdf(#[from] PbkdfError),
 }
 
-/// Why the SPAKE2+ computation refused a peer's share (SESSION-LAYER.md §7.4).
+/// Why the SPAKE2+ computation refused a peer's share (Matter 1.3 §3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Spake2pError {
     /// The peer's share is not a 65-byte uncompressed point on P-256.
@@ -100,10 +100,11 @@ pub enum PaseError {
     /// typically a wrong passcode.
     #[error("key confirmation failed (wrong passcode?)")]
     ConfirmationMismatch,
-    /// The peer announced session id 0 (Q17: matter.js may pick 0; paseo refuses it).
+    /// The peer announced session id 0 (matter.js may pick 0, `session/SessionManager.ts`; paseo
+    /// refuses it).
     #[error("peer session id is 0")]
     ZeroPeerSessionId,
-    /// The initiator asked for a passcode id other than 0 (Q11).
+    /// The initiator asked for a passcode id other than 0 (matter.js `session/pase/PaseServer.ts`).
     #[error("unsupported passcode id {0}")]
     UnsupportedPasscodeId(u16),
     /// The PBKDFParamResponse did not echo our initiatorRandom.
@@ -113,7 +114,8 @@ pub enum PaseError {
     #[error("PBKDFParamResponse lacks the PBKDF parameters")]
     MissingPbkdfParameters,
     /// The peer sent a StatusReport that ends the handshake (any report other than the final
-    /// SUCCESS/SessionEstablishmentSuccess in the initiator's last state, Q23).
+    /// SUCCESS/SessionEstablishmentSuccess in the initiator's last state, matter.js
+    /// `securechannel/SecureChannelMessenger.ts`).
     #[error("peer sent StatusReport {}/{:#06x}", report.general_code.name(), report.protocol_code)]
     PeerStatus {
         /// The report as received.

@@ -1,4 +1,4 @@
-//! The PASE initiator (commissioner) as typed states (SESSION-LAYER.md §7.5):
+//! The PASE initiator (commissioner) as typed states (Matter 1.3 §4.14.1.2):
 //!
 //! ```text
 //! PaseInitiator::start ──request──▶ AwaitPbkdfResponse ──Pake1──▶ AwaitPake2 ──Pake3──▶

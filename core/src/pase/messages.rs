@@ -1,11 +1,11 @@
-//! The five PASE payloads (SESSION-LAYER.md §6.4): PBKDFParamRequest, PBKDFParamResponse,
+//! The five PASE payloads (Matter 1.3 §4.14.1.2): PBKDFParamRequest, PBKDFParamResponse,
 //! Pake1, Pake2 and Pake3, each an anonymous TLV structure with context-tagged members.
 //!
-//! Encoders emit members in canonical ascending tag order with minimal widths (§6.2).
-//! Decoders accept any member order and integer width, reject duplicate tags, ignore unknown
+//! Encoders emit members in canonical ascending tag order with minimal widths (Matter 1.3 Appendix
+//! A). Decoders accept any member order and integer width, reject duplicate tags, ignore unknown
 //! context tags, and check every fixed-length octet string exactly. They borrow nothing: the
-//! context hash is taken by the state machines over the caller's exact payload slice, never
-//! over a re-encoding (§6.2).
+//! context hash is taken by the state machines over the caller's exact payload slice, never over a
+//! re-encoding (Matter 1.3 Appendix A).
 
 use super::error::MessageError;
 use super::pbkdf::PbkdfParameters;

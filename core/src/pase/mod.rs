@@ -1,8 +1,8 @@
-//! PASE: Passcode-Authenticated Session Establishment (SESSION-LAYER.md §6.4, §7).
+//! PASE: Passcode-Authenticated Session Establishment (Matter 1.3 §4.14.1.2, §4.14.1).
 //!
 //! - [`Passcode`], [`PbkdfParameters`], [`ProverSecrets`], [`Verifier`]: the passcode and what
 //!   PBKDF2 derives from it; the commissionee stores only the verifier (w0, L).
-//! - [`spake2p`]: SPAKE2+ on P-256 with Matter's key schedule (§7.4).
+//! - [`spake2p`]: SPAKE2+ on P-256 with Matter's key schedule (Matter 1.3 §3.10).
 //! - [`messages`]: the five TLV payloads.
 //! - [`PaseInitiator`] / [`PaseResponder`]: sans-IO handshakes as typed states, one type per
 //!   state, so applying a message in the wrong state does not compile.

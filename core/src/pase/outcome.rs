@@ -22,7 +22,7 @@ pub enum PaseRole {
 }
 
 /// A completed PASE handshake. Ke is the shared secret; session keys derive from it with an
-/// empty salt and "SessionKeys" (SESSION-LAYER.md §7.6). PASE sessions have node ids 0.
+/// empty salt and "SessionKeys" (Matter 1.3 §4.14.1). PASE sessions have node ids 0.
 pub struct PaseEstablished {
     role: PaseRole,
     local_session_id: NonZeroU16,
@@ -68,7 +68,7 @@ impl PaseEstablished {
         self.peer_session_id.get()
     }
 
-    /// The peer's session parameters; the §6.3 defaults when it sent none.
+    /// The peer's session parameters; the Matter 1.3 §4.12.8 defaults when it sent none.
     pub fn peer_parameters(&self) -> &SessionParameters {
         &self.peer_parameters
     }
@@ -96,13 +96,14 @@ impl core::fmt::Debug for PaseEstablished {
 }
 
 /// A failed handshake: why, and the StatusReport (if any) the spec says to send on the
-/// establishment exchange before dropping it (SESSION-LAYER.md §5.2, §7.4).
+/// establishment exchange before dropping it (Matter 1.3 Appendix D, §3.10).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaseFailure {
     /// What went wrong.
     pub error: PaseError,
     /// FAILURE/INVALID_PARAMETER for every failure we detect; `None` when the failure was a
-    /// StatusReport from the peer (Q23: it already gave up) or a message after the end.
+    /// StatusReport from the peer (matter.js `securechannel/SecureChannelMessenger.ts`: it already
+    /// gave up) or a message after the end.
     pub status_report: Option<StatusReport>,
 }
 
@@ -148,10 +149,12 @@ impl std::error::Error for PaseFailure {
 /// The payload of a BUSY StatusReport (GeneralCode BUSY, protocol code Busy, u16 LE minimum
 /// wait) for a responder that is already handling a handshake.
 ///
-/// Whether to send it is the node's decision. matter.js (Q11) does *not*: a PASE responder that
-/// already has a PASE session or a running establishment silently ignores a new
-/// PBKDFParamRequest (it is only MRP-acked), so toward matter.js expect silence, not BUSY.
-/// CHIP sends BUSY in the analogous CASE situation (Q12). BUSY goes out with `R = 0` (Q10).
+/// Whether to send it is the node's decision. matter.js (`session/pase/PaseServer.ts`) does
+/// *not*: a PASE responder that already has a PASE session or a running establishment silently
+/// ignores a new PBKDFParamRequest (it is only MRP-acked), so toward matter.js expect silence, not
+/// BUSY. CHIP sends BUSY in the analogous CASE situation (connectedhomeip
+/// `src/protocols/secure_channel/CASEServer.cpp`). BUSY goes out with `R = 0`, as matter.js sends
+/// it (`securechannel/SecureChannelMessenger.ts`).
 pub fn busy_status_payload(wait_ms: u16) -> Vec<u8> {
     let report = StatusReport::busy(wait_ms);
     let mut out = Vec::with_capacity(report.encoded_len());
@@ -159,8 +162,9 @@ pub fn busy_status_payload(wait_ms: u16) -> Vec<u8> {
     out
 }
 
-/// A StatusReport received where a PASE message was expected: the peer gave up (Q23), so
-/// nothing is owed; a report too short to decode is answered with INVALID_PARAMETER.
+/// A StatusReport received where a PASE message was expected: the peer gave up (matter.js
+/// `securechannel/SecureChannelMessenger.ts`), so nothing is owed; a report too short to decode is
+/// answered with INVALID_PARAMETER.
 pub(crate) fn peer_status_failure(payload: &[u8]) -> PaseFailure {
     match StatusReport::decode(payload) {
         Ok(report) => PaseFailure::silent(PaseError::PeerStatus { report }),

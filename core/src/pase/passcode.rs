@@ -1,4 +1,4 @@
-//! The setup passcode (SESSION-LAYER.md §7.2): a 27-bit decimal number, checked once at
+//! The setup passcode (Matter 1.3 §3.9, §4.14.1): a 27-bit decimal number, checked once at
 //! construction so every `Passcode` in the program is one the spec allows.
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -40,7 +40,8 @@ impl Passcode {
         self.0
     }
 
-    /// The PBKDF2 password: the passcode as a 4-byte little-endian integer (§7.2).
+    /// The PBKDF2 password: the passcode as a 4-byte little-endian integer (Matter 1.3 §3.9,
+    /// §4.14.1).
     pub fn pbkdf_password(&self) -> Zeroizing<[u8; 4]> {
         Zeroizing::new(self.0.to_le_bytes())
     }

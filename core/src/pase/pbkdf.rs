@@ -1,4 +1,4 @@
-//! PBKDF parameters and the SPAKE2+ secrets derived from the passcode (SESSION-LAYER.md §7.2).
+//! PBKDF parameters and the SPAKE2+ secrets derived from the passcode (Matter 1.3 §3.9, §4.14.1).
 //!
 //! `w0s ‖ w1s = PBKDF2-HMAC-SHA256(passcode as u32 LE, salt, iterations, 80)`, `w0 = w0s mod n`,
 //! `w1 = w1s mod n` (40-byte big-endian integers), `L = w1·G`. The prover (commissioner) holds
@@ -37,7 +37,7 @@ pub struct PbkdfParameters {
 }
 
 impl PbkdfParameters {
-    /// Checks both values against §6.4.
+    /// Checks both values against Matter 1.3 §4.14.1.2.
     pub fn new(iterations: u32, salt: &[u8]) -> Result<Self, PbkdfError> {
         if !(PBKDF_MIN_ITERATIONS..=PBKDF_MAX_ITERATIONS).contains(&iterations) {
             return Err(PbkdfError::IterationsOutOfRange(iterations));
@@ -177,7 +177,8 @@ impl core::fmt::Debug for ProverSecrets {
     }
 }
 
-/// What the commissionee stores instead of the passcode: w0 and L = w1·G (§7.1, §7.2).
+/// What the commissionee stores instead of the passcode: w0 and L = w1·G (Matter 1.3 §4.14.1,
+/// §3.9).
 #[derive(Clone)]
 pub struct Verifier {
     w0: Scalar,

@@ -1,4 +1,4 @@
-//! The PASE responder (commissionee) as typed states (SESSION-LAYER.md §7.5):
+//! The PASE responder (commissionee) as typed states (Matter 1.3 §4.14.1.2):
 //!
 //! ```text
 //! PaseResponder::handle_pbkdf_request ──response──▶ AwaitPake1 ──Pake2──▶ AwaitPake3 ──▶
@@ -9,7 +9,8 @@
 //! the passcode), the PBKDF parameters it was made with and our session parameters. It is
 //! not consumed by a handshake, so one window can serve several attempts in turn. Whether a
 //! second PBKDFParamRequest during a running handshake is answered with BUSY
-//! ([`super::busy_status_payload`]) or ignored (matter.js, Q11) is the node's decision.
+//! ([`super::busy_status_payload`]) or ignored (as matter.js `session/pase/PaseServer.ts` does) is
+//! the node's decision.
 
 use core::num::NonZeroU16;
 
@@ -83,8 +84,9 @@ impl PaseResponder {
 
     /// [`Self::handle_pbkdf_request`] with the random values given (vector replay).
     ///
-    /// Rejected with INVALID_PARAMETER: a malformed request, passcode id ≠ 0 (Q11) and
-    /// initiator session id 0 (Q17).
+    /// Rejected with INVALID_PARAMETER: a malformed request, passcode id ≠ 0 (matter.js
+    /// `session/pase/PaseServer.ts`) and initiator session id 0 (matter.js
+    /// `session/SessionManager.ts`).
     pub fn handle_pbkdf_request_with(
         &self,
         randomness: ResponderRandomness,
@@ -108,7 +110,7 @@ impl PaseResponder {
             initiator_random: request.initiator_random,
             responder_random: randomness.responder_random,
             responder_session_id: local_session_id.get(),
-            // §6.4: present iff the initiator does not already know them.
+            // Matter 1.3 §4.14.1.2: present iff the initiator does not already know them.
             pbkdf_parameters: (!request.has_pbkdf_parameters).then(|| self.pbkdf.clone()),
             responder_session_params: Some(self.our_params),
         };

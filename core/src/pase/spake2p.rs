@@ -1,4 +1,4 @@
-//! SPAKE2+ on P-256 exactly as Matter PASE uses it (SESSION-LAYER.md §7.3–7.4): the
+//! SPAKE2+ on P-256 exactly as Matter PASE uses it (Matter 1.3 §3.10): the
 //! draft-bar-cfrg-spake2plus-01 key schedule with empty identities, not RFC 9383's.
 //!
 //! ```text
@@ -38,7 +38,7 @@ pub const CONFIRMATION_LEN: usize = HMAC_SHA256_LEN;
 /// Length of Ka, Ke, KcA and KcB.
 pub const HALF_KEY_LEN: usize = 16;
 
-/// M, compressed SEC1 (§7.3; matter.js `Spake2p.ts`, CHIP `spake2p_M_p256`).
+/// M, compressed SEC1 (Matter 1.3 §3.10; matter.js `Spake2p.ts`, CHIP `spake2p_M_p256`).
 const M_COMPRESSED: [u8; 33] =
     hex33("02886e2f97ace46e55ba9dd7242579f2993b64e16ef3dcab95afd497333d8fa12f");
 /// N, compressed SEC1.
@@ -80,7 +80,7 @@ fn decompress(compressed: &[u8; 33]) -> Option<(ProjectivePoint, [u8; POINT_LEN]
     Some((point, encode_point(&point)?))
 }
 
-/// M and N, decompressed once (§7.3: "decompress them once at start-up").
+/// M and N (Matter 1.3 §3.10), decompressed once at start-up.
 fn constants() -> &'static CurveConstants {
     static CONSTANTS: OnceLock<CurveConstants> = OnceLock::new();
     CONSTANTS.get_or_init(|| {
@@ -121,7 +121,7 @@ pub(crate) fn parse_point(bytes: &[u8]) -> Result<ProjectivePoint, Spake2pError>
 }
 
 /// The PASE context: SHA-256("CHIP PAKE V1 Commissioning" ‖ request ‖ response), over the exact
-/// payload bytes as sent (§6.2, §7.4).
+/// payload bytes as sent (Matter 1.3 Appendix A, §3.10).
 pub fn context_hash(request_payload: &[u8], response_payload: &[u8]) -> [u8; SHA256_LEN] {
     let mut hasher = context_hasher(request_payload);
     hasher.update(response_payload);
@@ -159,7 +159,7 @@ pub struct TranscriptInputs<'a> {
 }
 
 /// TT: the ten fields, each preceded by its length as an 8-byte little-endian integer
-/// (§7.4), with M and N inserted as fields 4 and 5.
+/// (Matter 1.3 §3.10), with M and N inserted as fields 4 and 5.
 pub fn transcript(inputs: &TranscriptInputs<'_>) -> Zeroizing<Vec<u8>> {
     let c = constants();
     let fields: [&[u8]; 10] = [
@@ -222,7 +222,7 @@ impl KeySchedule {
         &self.ka
     }
 
-    /// Ke (second half): the PASE shared secret that session keys derive from (§7.6).
+    /// Ke (second half): the PASE shared secret that session keys derive from (Matter 1.3 §4.14.1).
     pub fn ke(&self) -> &[u8; HALF_KEY_LEN] {
         &self.ke
     }

@@ -1,5 +1,6 @@
 //! When a session last saw traffic: the least-recently-active ordering of eviction and the
-//! peer-active test that picks MRP's base interval (SESSION-LAYER.md §3.3, §10.3).
+//! peer-active test that picks MRP's base interval (Matter 1.3 §4.12.2.1, §4.14.2.8;
+//! connectedhomeip `src/transport/SecureSessionTable.cpp`).
 
 use crate::mrp::MrpParameters;
 use crate::time::Instant;
@@ -13,7 +14,8 @@ pub struct Activity {
 
 impl Activity {
     /// Activity of a session created at `now`; `peer_active` starts the peer as active
-    /// (matter.js does for secure sessions and responder-side unsecured sessions, §3.3).
+    /// (matter.js does for secure sessions and responder-side unsecured sessions, Matter 1.3
+    /// §4.12.2.1).
     pub fn new(now: Instant, peer_active: bool) -> Self {
         Activity {
             last_active: now,

@@ -1,9 +1,10 @@
-//! Message counters and replay protection (SESSION-LAYER.md §2).
+//! Message counters and replay protection (Matter 1.3 §4.6).
 //!
 //! Two halves:
-//! * [`MessageCounter`]: the counter a node stamps on the messages it sends (§2.1).
+//! * [`MessageCounter`]: the counter a node stamps on the messages it sends (Matter 1.3 §4.6).
 //! * [`ReceptionState`]: the per-peer window that decides whether a received counter is new or
-//!   a duplicate/replay (§2.2 encrypted unicast, §2.3 group and unencrypted).
+//!   a duplicate/replay (Matter 1.3 §4.6: encrypted unicast without rollover,
+//!   group and unencrypted with).
 //!
 //! The receive side is split into [`ReceptionState::check`] (no state change) and
 //! [`ReceptionState::commit`] so a caller can verify a counter, decrypt and process the message,
@@ -14,26 +15,26 @@ use rand_core::RngCore;
 use thiserror::Error;
 
 /// Number of counters below the maximum that the receive window remembers
-/// (`MSG_COUNTER_WINDOW_SIZE`, SESSION-LAYER.md §2.2).
+/// (`MSG_COUNTER_WINDOW_SIZE`, Matter 1.3 §4.6).
 pub const MSG_COUNTER_WINDOW_SIZE: u32 = 32;
 
 /// Mask applied to a random `u32` to choose a counter's initial value: the first message carries
-/// `(rand32 & 0x0FFF_FFFF) + 1`, a value in `[1, 2^28]` (SESSION-LAYER.md §2.1, CHIP style).
+/// `(rand32 & 0x0FFF_FFFF) + 1`, a value in `[1, 2^28]` (Matter 1.3 §4.6, CHIP style).
 const RANDOM_INITIAL_MASK: u32 = 0x0FFF_FFFF;
 
 /// Half of the 32-bit counter space: with rollover, a counter is "ahead" of the maximum when
-/// `(counter - max) mod 2^32` lies in `1 .. 2^31` (SESSION-LAYER.md §2.3).
+/// `(counter - max) mod 2^32` lies in `1 .. 2^31` (Matter 1.3 §4.6).
 const HALF_COUNTER_SPACE: u32 = 1 << 31;
 
 /// Errors of the message counter module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum CounterError {
     /// A secure session counter has handed out `0xFFFF_FFFF`; it never wraps, so the session
-    /// must be closed and re-established (SESSION-LAYER.md §2.1).
+    /// must be closed and re-established (Matter 1.3 §4.6).
     #[error("secure session message counter exhausted; the session must be re-established")]
     Exhausted,
-    /// An explicit initial value of 0 was given: paseo never sends counter 0 (SESSION-LAYER.md
-    /// §11 Q5: matter.js treats counter 0 on a fresh secure session as a duplicate).
+    /// An explicit initial value of 0 was given: paseo never sends counter 0 (matter.js treats
+    /// counter 0 on a fresh secure session as a duplicate: `protocol/MessageReceptionState.ts`).
     #[error("message counter initial value must not be 0")]
     ZeroInitialValue,
     /// The received counter was already seen, is the current maximum, or lies behind the
@@ -68,7 +69,7 @@ impl CounterKind {
 /// An outbound message counter.
 ///
 /// Each message takes the next value: the counter remembers the last value it handed out and
-/// increments before use (SESSION-LAYER.md §2.1), so the first message carries the initial value
+/// increments before use (Matter 1.3 §4.6), so the first message carries the initial value
 /// itself. Counter 0 is never handed out: initial values are at least 1, and a rolling counter
 /// goes from `0xFFFF_FFFF` straight to 1 (a receiver with rollover sees an increase of 2, which
 /// is still "ahead"). Retransmissions reuse their counter; they must not call
@@ -144,7 +145,7 @@ impl MessageCounter {
     }
 }
 
-/// How a [`ReceptionState`] treats counters (SESSION-LAYER.md §2.2, §2.3).
+/// How a [`ReceptionState`] treats counters (Matter 1.3 §4.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReceptionMode {
     /// Secure unicast session: no rollover; anything behind the window is a duplicate.
@@ -177,11 +178,11 @@ pub struct CounterWindow {
 pub enum CounterVerdict {
     /// Not seen before: process the message, then [`commit`](ReceptionState::commit) it.
     New,
-    /// Seen before or too old: do not deliver again (still ack it if `R = 1`, §2.4).
+    /// Seen before or too old: do not deliver again (still ack it if `R = 1`, Matter 1.3 §4.6).
     Duplicate,
 }
 
-/// Where a counter falls relative to the window (the classification of §2.2/§2.3).
+/// Where a counter falls relative to the window (the classification of Matter 1.3 §4.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Position {
     /// No window yet: trust on first use.
@@ -196,7 +197,7 @@ enum Position {
     BehindWindow,
 }
 
-/// Receive-side duplicate detection for one peer (SESSION-LAYER.md §2.2, §2.3).
+/// Receive-side duplicate detection for one peer (Matter 1.3 §4.6).
 ///
 /// Differs from matter.js on trust-first: matter.js starts the bitmap at all ones when it first
 /// synchronizes, so counters just below the first one are rejected there; here (as in
@@ -210,7 +211,7 @@ pub struct ReceptionState {
 
 impl ReceptionState {
     /// State for a new secure unicast session: synchronized at `max_counter = 0` with an empty
-    /// bitmap (SESSION-LAYER.md §2.2, CHIP `SetCounter(kInitialSyncValue)`), so counter 0 is a
+    /// bitmap (Matter 1.3 §4.6, CHIP `SetCounter(kInitialSyncValue)`), so counter 0 is a
     /// duplicate and every counter from 1 up is new.
     pub fn encrypted_unicast() -> Self {
         Self::synchronized(
@@ -289,7 +290,7 @@ impl ReceptionState {
                 bitmap: w.bitmap | (1 << (offset - 1)),
             },
             // Unsynchronized: trust on first use. BehindWindow is only new in unencrypted mode:
-            // restart the window at this counter (SESSION-LAYER.md §2.3).
+            // restart the window at this counter (Matter 1.3 §4.6).
             _ => restart,
         });
         Ok(())

@@ -17,10 +17,11 @@ pub enum SessionError {
     #[error("session is closed")]
     Closed,
     /// The session is closing (after its exchanges, or about to send CloseSession): it takes
-    /// no new exchanges (SESSION-LAYER.md §4.4).
+    /// no new exchanges (Matter 1.3 §4.11; matter.js `session/NodeSession.ts`).
     #[error("session is closing and accepts no new exchanges")]
     Closing,
-    /// Privacy, control or group flags that paseo does not implement on unicast (§1.2, §1.6).
+    /// Privacy, control or group flags that paseo does not implement on unicast (Matter 1.3 §4.4.1,
+    /// §4.9).
     #[error("unsupported security flags (privacy {privacy}, control {control}, group {group})")]
     UnsupportedSecurityFlags {
         /// `P` was set.
@@ -36,7 +37,7 @@ pub enum SessionError {
     /// AES-CCM authentication failed (wrong key, tampered bytes, wrong nonce).
     #[error("message did not authenticate")]
     Undecryptable,
-    /// The outbound message counter is exhausted: the session has ended (§2.1).
+    /// The outbound message counter is exhausted: the session has ended (Matter 1.3 §4.6).
     #[error("outbound message counter exhausted; the session has ended")]
     CounterExhausted,
     /// The plaintext is too long for AES-CCM with a 13-byte nonce.
@@ -48,7 +49,7 @@ pub enum SessionError {
     /// Key derivation failed (a length the KDF cannot produce; not expected in practice).
     #[error("session key derivation failed")]
     KeyDerivation,
-    /// A session id of 0 was given for a secure session (§10.2, Q17).
+    /// A session id of 0 was given for a secure session (matter.js `session/SessionManager.ts`).
     #[error("secure session ids must not be 0 (local {local}, peer {peer})")]
     ZeroSessionId {
         /// Local id given.

@@ -1,4 +1,4 @@
-//! Session keys from a handshake's shared secret (SESSION-LAYER.md §7.6, §8.5, §8.6).
+//! Session keys from a handshake's shared secret (Matter 1.3 §4.14.1, §4.14.2).
 //!
 //! `I2RKey ‖ R2IKey ‖ AttestationChallenge = HKDF-SHA256(secret, salt, info, 48)`, where the
 //! info is "SessionKeys" for PASE and full CASE and "SessionResumptionKeys" for a resumed

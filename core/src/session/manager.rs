@@ -23,7 +23,8 @@ use crate::session::{CloseReason, Session, SessionClose};
 use crate::store::Store;
 use crate::time::Instant;
 
-/// Storage context and key of the resumption records (as matter.js names them, §10.5).
+/// Storage context and key of the resumption records (as matter.js names them in
+/// `session/SessionManager.ts`).
 pub const RESUMPTION_CONTEXT: &str = "sessions";
 /// See [`RESUMPTION_CONTEXT`].
 pub const RESUMPTION_KEY: &str = "resumptionRecords";
@@ -37,7 +38,8 @@ pub struct SessionLimits {
     pub max_sessions: usize,
     /// Responder-side CASE sessions one peer (fabric, node id) may hold; the least recently
     /// active one is evicted beyond it. Default 5, as matter.js 0.17.9
-    /// (`MAX_SESSIONS_PER_PEER`, SESSION-LAYER.md §10.3).
+    /// (`MAX_SESSIONS_PER_PEER`, Matter 1.3 §4.14.2.8; connectedhomeip
+    /// `src/transport/SecureSessionTable.cpp`).
     pub max_sessions_per_peer: usize,
 }
 
@@ -57,7 +59,7 @@ pub struct ManagerContext {
     /// Table bounds.
     pub limits: SessionLimits,
     /// Forces the first value of every new secure session's outbound counter (tests and
-    /// scenarios use it to start near exhaustion, §2.1); `None` draws it from the RNG.
+    /// scenarios use it to start near exhaustion, Matter 1.3 §4.6); `None` draws it from the RNG.
     pub secure_counter_start: Option<u32>,
     /// Forces the first value of the global unencrypted counter.
     pub unencrypted_counter_start: Option<u32>,
@@ -103,13 +105,15 @@ pub enum ManagerError {
     /// A session with this id already exists.
     #[error("session id {0} is already in use")]
     SessionIdInUse(u16),
-    /// Session id 0 is the unsecured session and cannot be allocated (§10.2).
+    /// Session id 0 is the unsecured session and cannot be allocated (matter.js
+    /// `session/SessionManager.ts`).
     #[error("session id 0 is reserved for the unsecured session")]
     ReservedSessionId,
     /// No session with this id.
     #[error("no session with id {0}")]
     UnknownSession(u16),
-    /// A forced counter start of 0 (paseo never sends counter 0, §11 Q5).
+    /// A forced counter start of 0 (paseo never sends counter 0, matter.js
+    /// `protocol/MessageReceptionState.ts`).
     #[error("a forced message counter start must not be 0")]
     InvalidCounterStart,
     /// The manager was closed.
@@ -139,7 +143,7 @@ pub struct ActiveSessionInformation {
     pub fabric: Option<Fabric>,
     /// Always true: only secure sessions are listed.
     pub secure: bool,
-    /// Whether the peer counts as active (§3.3) at the time of the call.
+    /// Whether the peer counts as active (Matter 1.3 §4.12.2.1) at the time of the call.
     pub is_peer_active: bool,
     /// Last time anything happened on the session.
     pub last_active: Instant,
@@ -184,7 +188,8 @@ impl SessionManager {
             Some(start) => SharedUnencryptedCounter::starting_at(start),
             None => SharedUnencryptedCounter::random(&mut rng),
         };
-        // Random start, as CHIP and matter.js do (§10.2); 0 is skipped by allocation.
+        // Random start, as CHIP and matter.js do (`session/SessionManager.ts`); 0 is skipped by
+        // allocation.
         let next_session_id = rng.next_u32() as u16;
         SessionManager {
             rng,
@@ -215,8 +220,8 @@ impl SessionManager {
     // ----- session ids ---------------------------------------------------------------------
 
     /// The next free local session id: counting up from a random start, wrapping within
-    /// 1..=0xFFFF and skipping ids in use (§10.2). The id is not reserved; create the session
-    /// with it before asking again.
+    /// 1..=0xFFFF and skipping ids in use (matter.js `session/SessionManager.ts`). The id is not
+    /// reserved; create the session with it before asking again.
     pub fn get_next_available_session_id(&mut self) -> Result<u16, ManagerError> {
         if self.sessions.len() >= usize::from(u16::MAX) {
             return Err(ManagerError::SessionIdsExhausted);
@@ -303,8 +308,9 @@ impl SessionManager {
         self.evict_session(id, now);
     }
 
-    /// Force-closes session `id` to make room (no CloseSession is sent, §10.3); its `Closed`
-    /// event says `Evicted`. Returns whether the session existed.
+    /// Force-closes session `id` to make room (no CloseSession is sent, Matter 1.3 §4.14.2.8;
+    /// connectedhomeip `src/transport/SecureSessionTable.cpp`); its `Closed` event says `Evicted`.
+    /// Returns whether the session existed.
     pub fn evict_session(&mut self, id: u16, now: Instant) -> bool {
         let Some(mut session) = self.sessions.remove(&id) else {
             return false;
@@ -337,7 +343,7 @@ impl SessionManager {
     }
 
     /// The session to use toward `node_id` on `fabric`: the non-closing session with the most
-    /// recent activity (matter.js 0.17.9, §10.4); ties go to the higher session id.
+    /// recent activity (matter.js 0.17.9, Matter 1.3 §4.7.2); ties go to the higher session id.
     pub fn get_session_for_node(
         &self,
         fabric: FabricIndex,
@@ -475,7 +481,7 @@ impl SessionManager {
     // ----- unsecured sessions --------------------------------------------------------------
 
     /// The unsecured session with `peer` for the ephemeral initiator node id
-    /// `initiator_node_id` (§1.5), if any.
+    /// `initiator_node_id` (Matter 1.3 "Unsecured Session Context"), if any.
     pub fn get_unsecure_session(
         &self,
         peer: SocketAddr,
@@ -542,7 +548,8 @@ impl SessionManager {
             .is_some()
     }
 
-    /// The node-wide unencrypted message counter shared by all unsecured sessions (§2.1).
+    /// The node-wide unencrypted message counter shared by all unsecured sessions (Matter 1.3
+    /// §4.6).
     pub fn unencrypted_counter(&self) -> &SharedUnencryptedCounter {
         &self.unencrypted_counter
     }
@@ -582,7 +589,8 @@ impl SessionManager {
         Ok(removed)
     }
 
-    /// Deletes every record of a fabric (fabric removal, §10.6) and persists the rest.
+    /// Deletes every record of a fabric (fabric removal, matter.js `session/SessionManager.ts`) and
+    /// persists the rest.
     pub fn remove_resumption_records_for_fabric(
         &mut self,
         fabric: FabricIndex,
@@ -599,9 +607,10 @@ impl SessionManager {
         self.resumption.iter()
     }
 
-    /// Writes every record to the store as one value (matter.js does the same, §10.5). Refused
-    /// while the stored value is one `init_from_storage` could not decode: overwriting it would
-    /// destroy the records it still holds (the in-memory table keeps working).
+    /// Writes every record to the store as one value (matter.js does the same in
+    /// `session/SessionManager.ts`). Refused while the stored value is one `init_from_storage`
+    /// could not decode: overwriting it would destroy the records it still holds (the in-memory
+    /// table keeps working).
     pub fn store_resumption_records(&mut self) -> Result<(), ManagerError> {
         if self.stored_records_corrupt {
             return Err(ManagerError::CorruptResumptionRecords(

@@ -47,11 +47,11 @@ pub struct DecodedMessage {
     /// Destination from the header.
     pub destination: Destination,
     /// The protocol header (secured extensions are not kept: paseo, like matter.js, ignores
-    /// them, §1.2).
+    /// them, Matter 1.3 §4.4.1).
     pub protocol: ProtocolHeader<'static>,
     /// The application payload after the protocol header.
     pub payload: Vec<u8>,
-    /// The counter was seen before: do not deliver again, but ack it if reliable (§2.4).
+    /// The counter was seen before: do not deliver again, but ack it if reliable (Matter 1.3 §4.6).
     pub duplicate: bool,
 }
 
@@ -84,7 +84,7 @@ impl DecodedMessage {
 }
 
 /// Rejects privacy, control and group flags: paseo implements unicast sessions only, and
-/// drops such messages as matter.js 0.17.9 does for unicast (§1.2, §1.6).
+/// drops such messages as matter.js 0.17.9 does for unicast (Matter 1.3 §4.4.1, §4.9).
 pub(crate) fn check_unicast_flags(
     header: &crate::codec::MessageHeader<'_>,
 ) -> Result<(), SessionError> {
@@ -99,7 +99,7 @@ pub(crate) fn check_unicast_flags(
     Ok(())
 }
 
-/// Where a session is in its life (SESSION-LAYER.md §4.4).
+/// Where a session is in its life (Matter 1.3 §4.11; matter.js `session/NodeSession.ts`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionState {
     /// Usable.
@@ -124,7 +124,7 @@ pub enum CloseReason {
     PeerClosed,
     /// Evicted to make room (no CloseSession sent).
     Evicted,
-    /// The outbound counter ran out (§2.1).
+    /// The outbound counter ran out (Matter 1.3 §4.6).
     CounterExhausted,
 }
 
@@ -155,7 +155,7 @@ pub enum SessionClose {
 /// Extra facts a session carries about where it lives (the `context` of matter.js).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionContext {
-    /// The peer's transport address as last seen (a peer may move, §10.4).
+    /// The peer's transport address as last seen (a peer may move, Matter 1.3 §4.7.2).
     pub peer_address: Option<SocketAddr>,
     /// When the session was created.
     pub created_at: Instant,
@@ -182,9 +182,9 @@ pub trait Session {
     fn is_secure(&self) -> bool;
     /// Whether this is a PASE (commissioning) session.
     fn is_pase(&self) -> bool;
-    /// The peer's MRP parameters: they govern our retransmissions toward it (§3.1).
+    /// The peer's MRP parameters: they govern our retransmissions toward it (Matter 1.3 §4.12.8).
     fn mrp_parameters(&self) -> MrpParameters;
-    /// Whether the peer sent us something within its active threshold (§3.3).
+    /// Whether the peer sent us something within its active threshold (Matter 1.3 §4.12.2.1).
     fn is_peer_active(&self, now: Instant) -> bool;
     /// Records activity; `message_received` also refreshes the peer-active time.
     fn notify_activity(&mut self, now: Instant, message_received: bool);
@@ -202,7 +202,8 @@ pub trait Session {
         now: Instant,
         message: &ProtocolMessage<'_>,
     ) -> Result<Vec<u8>, SessionError>;
-    /// Closes the session, at once or after its exchanges (§4.4).
+    /// Closes the session, at once or after its exchanges (Matter 1.3 §4.11; matter.js
+    /// `session/NodeSession.ts`).
     fn destroy(
         &mut self,
         now: Instant,

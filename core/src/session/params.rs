@@ -1,12 +1,12 @@
 //! The session-parameter struct exchanged in PBKDFParamRequest/Response, Sigma1, Sigma2 and
-//! Sigma2_Resume (SESSION-LAYER.md §6.3): MRP intervals plus the peer's revisions.
+//! Sigma2_Resume (Matter 1.3 §4.12.8): MRP intervals plus the peer's revisions.
 
 use core::time::Duration;
 
 use crate::mrp::{MrpError, MrpParameters};
 use crate::tlv::{StructView, Tag, TlvError, Writer};
 
-/// Context tags of the session-parameter struct (§6.3).
+/// Context tags of the session-parameter struct (Matter 1.3 §4.12.8).
 mod tag {
     pub const IDLE_INTERVAL: u8 = 1;
     pub const ACTIVE_INTERVAL: u8 = 2;
@@ -19,8 +19,8 @@ mod tag {
     pub const MAX_TCP_MESSAGE_SIZE: u8 = 9;
 }
 
-/// A peer's (or our own advertised) session parameters. Absent fields take the §6.3 defaults
-/// for MRP and stay `None` for the rest.
+/// A peer's (or our own advertised) session parameters. Absent fields take the Matter 1.3 §4.12.8
+/// defaults for MRP and stay `None` for the rest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct SessionParameters {
     /// SII / SAI / SAT.
@@ -45,14 +45,15 @@ pub enum ParamsError {
     /// The TLV was malformed or a field had the wrong type or range.
     #[error("session parameters: {0}")]
     Tlv(#[from] TlvError),
-    /// An interval or threshold outside the MRP limits (§3.1).
+    /// An interval or threshold outside the MRP limits (Matter 1.3 §4.12.8).
     #[error("session parameters: {0}")]
     Mrp(#[from] MrpError),
 }
 
 impl SessionParameters {
     /// What paseo advertises: the MRP defaults and the revisions of Matter 1.3, sent
-    /// explicitly so peers do not fall back to their pre-1.3 assumptions (Q16).
+    /// explicitly so peers do not fall back to their pre-1.3 assumptions (matter.js
+    /// `session/Session.ts`).
     pub fn paseo_default() -> Self {
         SessionParameters {
             mrp: MrpParameters::default(),
@@ -73,7 +74,7 @@ impl SessionParameters {
         }
     }
 
-    /// Writes the struct under `tag` (members in canonical ascending order, §6.2).
+    /// Writes the struct under `tag` (members in canonical ascending order, Matter 1.3 Appendix A).
     pub fn encode(&self, writer: &mut Writer, tag: Tag) {
         writer.start_struct(tag);
         writer.put_uint(
@@ -122,7 +123,8 @@ impl SessionParameters {
         writer.end_container();
     }
 
-    /// Reads the struct; unknown context tags are skipped (forward compatibility, §6.2).
+    /// Reads the struct; unknown context tags are skipped (forward compatibility, Matter 1.3
+    /// Appendix A).
     pub fn decode(view: &StructView<'_>) -> Result<Self, ParamsError> {
         let defaults = MrpParameters::default();
         let idle = view
@@ -195,7 +197,7 @@ mod tests {
 
     #[test]
     fn decodes_what_matter_js_sends_and_skips_unknown_tags() {
-        // matter.js 0.17.9 device parameters (§6.3) plus an unknown tag 10 = 7.
+        // matter.js 0.17.9 device parameters (Matter 1.3 §4.12.8) plus an unknown tag 10 = 7.
         let bytes = hex("152501f40125022c012503a00f24041524050c26060000060124070a240800240a0718");
         let p =
             SessionParameters::decode(&StructView::parse(&bytes).expect("struct")).expect("valid");

@@ -1,5 +1,5 @@
 //! Resumption records: what a node keeps after a full CASE so that a later CASE can resume
-//! without certificates (SESSION-LAYER.md §8.6, §10.5).
+//! without certificates (Matter 1.3 §4.14.2; matter.js `session/SessionManager.ts`).
 //!
 //! At most one record per (fabric, peer node id), also findable by resumption id; saving a new
 //! record for the same peer replaces the old one (matter.js `PeerAddressMap`, CHIP

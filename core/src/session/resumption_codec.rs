@@ -1,5 +1,5 @@
 //! The stored form of the resumption records: one Matter TLV value holding every record, the
-//! way matter.js keeps them under `sessions/resumptionRecords` (SESSION-LAYER.md §10.5).
+//! way matter.js keeps them under `sessions/resumptionRecords` (`session/SessionManager.ts`).
 //!
 //! ```text
 //! { 0: format version (1),

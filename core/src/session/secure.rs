@@ -1,6 +1,6 @@
 //! A secure unicast session (PASE or CASE): AES-128-CCM with per-direction keys, a
 //! non-wrapping outbound counter and the encrypted-unicast replay window
-//! (SESSION-LAYER.md §1.4, §2.1, §2.2, §4.4).
+//! (Matter 1.3 §4.8, §4.6, §4.11; matter.js `session/NodeSession.ts`).
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -52,7 +52,7 @@ pub struct SecureSessionArgs<'a> {
     pub peer_cats: Vec<u32>,
     /// The handshake secret: Ke for PASE, the ECDH secret for CASE.
     pub shared_secret: &'a [u8],
-    /// The HKDF salt (empty for PASE; §8.5 / §8.6 for CASE).
+    /// The HKDF salt (empty for PASE; Matter 1.3 §4.14.2 / Matter 1.3 §4.14.2 for CASE).
     pub salt: &'a [u8],
     /// Whether we initiated the handshake (we then encrypt with I2R).
     pub is_initiator: bool,
@@ -102,7 +102,8 @@ impl SecureSession {
         let material =
             SessionKeyMaterial::derive(args.shared_secret, args.salt, args.is_resumption)?;
         let (local_node_id, peer_node_id) = match args.kind {
-            // PASE sessions have no operational identity: both node ids are 0 (§1.4, §7.6).
+            // PASE sessions have no operational identity: both node ids are 0 (Matter 1.3 §4.8,
+            // §4.14.1).
             SessionKind::Pase => (NodeId::UNSPECIFIED, NodeId::UNSPECIFIED),
             SessionKind::Case => (args.local_node_id, args.peer_node_id),
         };
@@ -148,7 +149,8 @@ impl SecureSession {
                 peer_address: args.peer_address,
                 created_at: args.now,
             },
-            // matter.js starts every new secure session with the peer active (§3.3).
+            // matter.js starts every new secure session with the peer active (Matter 1.3
+            // §4.12.2.1).
             activity: Activity::new(args.now, true),
             state: SessionState::Active,
             close_reason: None,
@@ -233,13 +235,13 @@ impl SecureSession {
         self.counter.peek()
     }
 
-    /// The receive-side replay window (§2.2), read-only: fuzzers and oracles check that it
-    /// never moves backwards.
+    /// The receive-side replay window (Matter 1.3 §4.6), read-only: fuzzers and oracles check that
+    /// it never moves backwards.
     pub fn reception(&self) -> &ReceptionState {
         &self.reception
     }
 
-    /// Updates the peer's address (peers may move, §10.4).
+    /// Updates the peer's address (peers may move, Matter 1.3 §4.7.2).
     pub fn set_peer_address(&mut self, address: SocketAddr) {
         self.context.peer_address = Some(address);
     }
@@ -249,7 +251,8 @@ impl SecureSession {
         self.exchanges.iter().copied()
     }
 
-    /// Registers a new exchange; refused once the session is closing (§4.4).
+    /// Registers a new exchange; refused once the session is closing (Matter 1.3 §4.11; matter.js
+    /// `session/NodeSession.ts`).
     pub fn add_exchange(
         &mut self,
         exchange_id: u16,
@@ -281,14 +284,15 @@ impl SecureSession {
         }
     }
 
-    /// Marks the session closed because the peer sent CloseSession (§4.4): no reply.
+    /// Marks the session closed because the peer sent CloseSession (Matter 1.3 §4.11; matter.js
+    /// `session/NodeSession.ts`): no reply.
     pub fn closed_by_peer(&mut self) {
         self.mark_closed(CloseReason::PeerClosed);
     }
 
     /// Encodes the CloseSession StatusReport on a new exchange we initiate (`R = 0`, as
-    /// matter.js sends it, §4.4/§5.2), then closes the session for good. Only valid while the
-    /// session is [`SessionState::Closing`].
+    /// matter.js sends it; Matter 1.3 §4.11, Appendix D), then closes the session for good. Only
+    /// valid while the session is [`SessionState::Closing`].
     pub fn encode_close_session(
         &mut self,
         now: Instant,
@@ -338,7 +342,7 @@ impl SecureSession {
         self.exchanges.clear();
     }
 
-    /// The node id that goes into the nonce for a message sent by `sender` (§1.4): the
+    /// The node id that goes into the nonce for a message sent by `sender` (Matter 1.3 §4.8): the
     /// sender's operational node id on CASE, 0 on PASE.
     fn nonce_node_id(&self, sender: NodeId) -> u64 {
         match self.kind {
@@ -348,7 +352,7 @@ impl SecureSession {
     }
 
     /// Counter, header, nonce, encryption. Header node ids are left out: they are optional on
-    /// secure unicast and never used for lookup (§1.4).
+    /// secure unicast and never used for lookup (Matter 1.3 §4.8).
     fn seal(
         &mut self,
         now: Instant,
@@ -357,7 +361,7 @@ impl SecureSession {
         let counter = match self.counter.take_next() {
             Ok(counter) => counter,
             Err(_) => {
-                // Never wrap: the session ends here (§2.1).
+                // Never wrap: the session ends here (Matter 1.3 §4.6).
                 self.mark_closed(CloseReason::CounterExhausted);
                 return Err(SessionError::CounterExhausted);
             }
@@ -374,8 +378,8 @@ impl SecureSession {
             counter,
             self.nonce_node_id(self.local_node_id),
         );
-        // Encrypt the body in place behind the header, which is the AAD (§1.4). Fails only for
-        // a plaintext CCM cannot carry with a 13-byte nonce (> 65535 bytes).
+        // Encrypt the body in place behind the header, which is the AAD (Matter 1.3 §4.8). Fails
+        // only for a plaintext CCM cannot carry with a 13-byte nonce (> 65535 bytes).
         let (aad, body) = datagram.split_at_mut(header_len);
         let mic = self
             .keys
@@ -416,7 +420,7 @@ impl SecureSession {
 
     /// Checks that `datagram` is for this session and decrypts it; changes no state.
     /// Authentication failure is `Undecryptable`: the caller drops the datagram silently (no
-    /// ack, no counter or activity update, §1.4).
+    /// ack, no counter or activity update, Matter 1.3 §4.8).
     fn open(&self, datagram: &Message<'_>) -> Result<Vec<u8>, SessionError> {
         let header = &datagram.header;
         if header.session_id == 0 {
@@ -514,7 +518,7 @@ impl Session for SecureSession {
             CounterVerdict::New => self.reception.commit(header.message_counter).is_err(),
             CounterVerdict::Duplicate => true,
         };
-        // Duplicates still refresh peer activity (§2.4).
+        // Duplicates still refresh peer activity (Matter 1.3 §4.6).
         self.notify_activity(now, true);
         Ok(DecodedMessage::from_plaintext(
             self.id, header, plaintext, duplicate,

@@ -1,6 +1,6 @@
 //! The unsecured session (session id 0) used by PASE and CASE establishment messages
-//! (SESSION-LAYER.md §1.5): no encryption, the node-wide unencrypted counter, and a
-//! rollover-tolerant replay window per peer.
+//! (Matter 1.3 "Unsecured Session Context"): no encryption, the node-wide unencrypted counter, and
+//! a rollover-tolerant replay window per peer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use crate::session::{DecodedMessage, Session, SessionClose, SessionContext, chec
 use crate::time::Instant;
 
 /// Unsecured sessions are keyed by the peer's address and the ephemeral node id the
-/// initiator picked (§1.5).
+/// initiator picked (Matter 1.3 "Unsecured Session Context").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UnsecureSessionKey {
     /// The peer's transport address.
@@ -26,8 +26,8 @@ pub struct UnsecureSessionKey {
     pub initiator_node_id: NodeId,
 }
 
-/// The node-wide Global Unencrypted Message Counter (§2.1), shared by every unsecured session
-/// of a node. It rolls over modulo 2^32. Cloning shares the counter.
+/// The node-wide Global Unencrypted Message Counter (Matter 1.3 §4.6), shared by every unsecured
+/// session of a node. It rolls over modulo 2^32. Cloning shares the counter.
 ///
 /// An atomic rather than a `RefCell` only so that nodes stay `Send`; a node is driven from one
 /// thread at a time, so the order of values is exactly the order of calls.
@@ -71,8 +71,8 @@ pub struct UnsecureSession {
 
 impl UnsecureSession {
     /// A new session. `we_initiate` decides the header node ids we send: the initiator puts
-    /// its ephemeral id as source and no destination (so matter.js can find the session, Q3);
-    /// the responder puts it as destination and no source.
+    /// its ephemeral id as source and no destination (so matter.js can find the session:
+    /// `protocol/ExchangeManager.ts`); the responder puts it as destination and no source.
     pub fn new(
         now: Instant,
         key: UnsecureSessionKey,
@@ -87,7 +87,8 @@ impl UnsecureSession {
                 peer_address: Some(key.peer),
                 created_at: now,
             },
-            // matter.js assumes an idle peer when it initiates, an active one as responder (§3.3).
+            // matter.js assumes an idle peer when it initiates, an active one as responder (Matter
+            // 1.3 §4.12.2.1).
             activity: Activity::new(now, !we_initiate),
             peer_parameters: SessionParameters::default(),
             counter,
@@ -111,7 +112,7 @@ impl UnsecureSession {
     }
 
     /// Decodes a datagram for this session. Only the counter window applies: there is nothing
-    /// to authenticate (§1.5).
+    /// to authenticate (Matter 1.3 "Unsecured Session Context").
     pub fn decode_message(
         &mut self,
         now: Instant,

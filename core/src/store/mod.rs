@@ -2,8 +2,8 @@
 //!
 //! The shape follows matter.js's storage: opaque values under a key, keys grouped in a named
 //! *context*. matter.js keeps all CASE resumption records as one value under context
-//! `sessions`, key `resumptionRecords` (SESSION-LAYER.md §10.5); the session manager serializes
-//! the records itself, so this layer only ever sees bytes.
+//! `sessions`, key `resumptionRecords` (matter.js `session/SessionManager.ts`); the session manager
+//! serializes the records itself, so this layer only ever sees bytes.
 //!
 //! Two implementations share one behaviour:
 //! - [`MemoryStore`]: a `BTreeMap`, for tests and for simulated nodes whose "disk" lives in RAM;

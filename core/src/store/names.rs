@@ -8,7 +8,8 @@
 //!   merge `Sessions` and `sessions` into one file; no leading `.` so that `.`/`..` and hidden
 //!   files are impossible.
 //! - keys: 1 to [`MAX_NAME_LEN`] bytes of `A-Z a-z 0-9 _ - .`. Keys live inside the file, so
-//!   case is kept (matter.js uses camelCase keys such as `resumptionRecords`, §10.5).
+//!   case is kept (matter.js uses camelCase keys such as `resumptionRecords`,
+//!   `session/SessionManager.ts`).
 //!
 //! Both stores apply the same rules so behaviour never depends on the backing store.
 

@@ -1,5 +1,5 @@
 //! One decoded element as the pull reader yields it, borrowing strings from the input, and
-//! the element-type codes of the control byte (SESSION-LAYER.md §6.1, "Element type").
+//! the element-type codes of the control byte (Matter 1.3 Appendix A).
 
 use super::int::{SignedInt, UnsignedInt, Width};
 use super::tag::Tag;

@@ -12,7 +12,7 @@ pub enum TlvError {
     /// is still open (also: empty input where one element is required).
     #[error("input ends inside an element or an open container")]
     Truncated,
-    /// Element types 0x19–0x1F are reserved (SESSION-LAYER.md §6.1).
+    /// Element types 0x19–0x1F are reserved (Matter 1.3 Appendix A).
     #[error("reserved element type {0:#04x}")]
     ReservedType(u8),
     /// An end-of-container byte with a non-anonymous tag control.
@@ -30,13 +30,13 @@ pub enum TlvError {
     /// A UTF-8 string element holds bytes that are not valid UTF-8.
     #[error("UTF-8 string element is not valid UTF-8")]
     InvalidUtf8,
-    /// An array member carries a tag (array members are anonymous, §6.2).
+    /// An array member carries a tag (array members are anonymous, Matter 1.3 Appendix A).
     #[error("array member carries a tag")]
     ArrayMemberTagged,
-    /// A structure member is anonymous (structure members are tagged, §6.2).
+    /// A structure member is anonymous (structure members are tagged, Matter 1.3 Appendix A).
     #[error("structure member is anonymous")]
     StructMemberAnonymous,
-    /// Two members of one structure carry the same tag (§6.2: reject duplicates).
+    /// Two members of one structure carry the same tag (Matter 1.3 Appendix A: reject duplicates).
     #[error("structure has two members with tag {0:?}")]
     DuplicateTag(Tag),
     /// [`Reader::skip_container`](super::Reader::skip_container) with no open container.

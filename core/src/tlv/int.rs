@@ -1,5 +1,5 @@
 //! Integers with the width they were (or will be) encoded in, and the width type shared by
-//! integers and string length fields (SESSION-LAYER.md §6.1: 1/2/4/8 bytes).
+//! integers and string length fields (Matter 1.3 Appendix A: 1/2/4/8 bytes).
 
 /// Width of an integer value or of a string length field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,7 +45,8 @@ impl Width {
         }
     }
 
-    /// The narrowest length field that holds `len` (§6.2: smallest length-field width).
+    /// The narrowest length field that holds `len` (Matter 1.3 Appendix A: smallest length-field
+    /// width).
     pub fn minimal_for_len(len: usize) -> Self {
         // usize is at most 64 bits on every target Rust supports, so the fallback never fires.
         match UnsignedInt::minimal(u64::try_from(len).unwrap_or(u64::MAX)) {
@@ -76,7 +77,7 @@ pub enum SignedInt {
 }
 
 impl SignedInt {
-    /// The narrowest encoding of `value` (§6.2).
+    /// The narrowest encoding of `value` (Matter 1.3 Appendix A).
     pub fn minimal(value: i64) -> Self {
         if let Ok(v) = i8::try_from(value) {
             Self::I8(v)
@@ -133,7 +134,7 @@ pub enum UnsignedInt {
 }
 
 impl UnsignedInt {
-    /// The narrowest encoding of `value` (§6.2).
+    /// The narrowest encoding of `value` (Matter 1.3 Appendix A).
     pub fn minimal(value: u64) -> Self {
         if let Ok(v) = u8::try_from(value) {
             Self::U8(v)

@@ -1,13 +1,14 @@
-//! Matter TLV (SESSION-LAYER.md §6.1–6.2): the tag-length-value encoding of every PASE and CASE
+//! Matter TLV (Matter 1.3 Appendix A–6.2): the tag-length-value encoding of every PASE and CASE
 //! payload and of operational certificates.
 //!
 //! - [`Reader`]: pull parser over borrowed bytes, element by element, strings borrowed.
 //! - [`decode_element`] / [`encode_value`]: one top-level element to and from an owned
 //!   [`Value`] tree that keeps every width, so accepted bytes re-encode identically.
-//! - [`Writer`]: encoder with minimal widths by default (§6.2) and explicit-width variants.
+//! - [`Writer`]: encoder with minimal widths by default (Matter 1.3 Appendix A) and explicit-width
+//!   variants.
 //! - [`StructView`] / [`SequenceView`]: protocol-message access to a structure's members by
 //!   context tag, with range-checked integer getters and the raw bytes of each member (transcript
-//!   hashes are taken over exact bytes, §6.2).
+//!   hashes are taken over exact bytes, Matter 1.3 Appendix A).
 //!
 //! Every malformed input yields a [`TlvError`]; nothing reads past its buffer.
 

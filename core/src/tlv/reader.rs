@@ -1,5 +1,5 @@
 //! Pull parser: yields the elements of a TLV byte string in order (container starts, members,
-//! ends), checking every rule of SESSION-LAYER.md §6.1–6.2 that can be checked one element at a
+//! ends), checking every rule of Matter 1.3 Appendix A–6.2 that can be checked one element at a
 //! time. Duplicate structure tags need memory of earlier members and are checked by
 //! [`decode_element`](super::decode_element) and [`StructView`](super::StructView).
 
@@ -120,7 +120,7 @@ impl<'a> Reader<'a> {
             }));
         }
 
-        // SESSION-LAYER.md §6.2: array members are anonymous, structure members tagged.
+        // Matter 1.3 Appendix A: array members are anonymous, structure members tagged.
         match self.innermost() {
             Some(ContainerKind::Array) if !tag.is_anonymous() => {
                 return Err(TlvError::ArrayMemberTagged);

@@ -1,5 +1,5 @@
 //! The member tags one structure has used so far, for duplicate-tag rejection
-//! (SESSION-LAYER.md §6.2: structure members have unique tags). Protocol structures use only
+//! (Matter 1.3 Appendix A: structure members have unique tags). Protocol structures use only
 //! context tags, so those live in a 256-bit set with no allocation; any other tag form falls back
 //! to an ordered set built on first use.
 

@@ -1,11 +1,12 @@
 //! Views for protocol messages: a structure's members indexed by context tag, with typed,
 //! range-checked getters, and an array/list's members in order. Each member keeps its exact
 //! encoded bytes, because transcript hashes are taken over the bytes as sent
-//! (SESSION-LAYER.md §6.2).
+//! (Matter 1.3 Appendix A).
 //!
-//! Integer getters accept any encoded width and range-check against the field type (§6.2: "a
-//! u16 field may arrive as a 1-byte int"). Context tags a caller never asks for are ignored, so
-//! newer peers can add fields (§6.2, session parameters tags 8 and 9).
+//! Integer getters accept any encoded width and range-check against the field type (Matter 1.3
+//! Appendix A: a u16 field may arrive as a 1-byte integer). Context tags a caller never asks for
+//! are ignored, so newer peers can add fields (Matter 1.3 Appendix A, session parameters tags 8 and
+//! 9).
 
 use super::element::{ContainerKind, ElementValue};
 use super::error::TlvError;
@@ -185,15 +186,15 @@ pub struct StructView<'a> {
 impl<'a> StructView<'a> {
     /// Parses `input`, which must be exactly one structure element (any tag, so a nested
     /// member's raw bytes work as well as a whole payload). Every nested element is checked for
-    /// well-formedness; duplicate member tags are rejected at this level (§6.2), and inside a
-    /// nested structure when that structure is opened (a member nobody opens, such as an unknown
-    /// tag, is only checked for well-formedness).
+    /// well-formedness; duplicate member tags are rejected at this level (Matter 1.3 Appendix A),
+    /// and inside a nested structure when that structure is opened (a member nobody opens, such as
+    /// an unknown tag, is only checked for well-formedness).
     pub fn parse(input: &'a [u8]) -> Result<Self, TlvError> {
         Self::parse_checked(input, false)
     }
 
     /// Parses a PASE/CASE payload, whose top-level element must be an anonymous structure
-    /// (§6.2).
+    /// (Matter 1.3 Appendix A).
     pub fn parse_anonymous(input: &'a [u8]) -> Result<Self, TlvError> {
         Self::parse_checked(input, true)
     }
@@ -483,7 +484,7 @@ mod tests {
 
     #[test]
     fn narrow_encodings_are_accepted_for_wide_fields() {
-        // §6.2: a u16 / u32 / u64 field may arrive as a 1-byte integer.
+        // Matter 1.3 Appendix A: a u16 / u32 / u64 field may arrive as a 1-byte integer.
         let bytes = sample();
         let view = StructView::parse(&bytes).unwrap();
         assert_eq!(view.u16(1), Ok(Some(7)));

@@ -1,5 +1,5 @@
 //! Element tags: which member an element is, and in how many bytes its tag is encoded
-//! (SESSION-LAYER.md §6.1, "Tag control"). The width is part of the value so that decoded
+//! (Matter 1.3 Appendix A, tag control). The width is part of the value so that decoded
 //! bytes re-encode identically.
 
 use super::cursor::Cursor;
@@ -113,7 +113,7 @@ impl Tag {
         }
     }
 
-    /// The 3-bit tag-control field of the control byte (§6.1).
+    /// The 3-bit tag-control field of the control byte (Matter 1.3 Appendix A).
     pub(crate) fn control(self) -> u8 {
         match self {
             Self::Anonymous => 0,

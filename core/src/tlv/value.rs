@@ -94,7 +94,7 @@ impl Data {
 
 /// Decodes exactly one element (with everything it contains) from `input`; bytes after it are
 /// an error ([`TlvError::TrailingBytes`]), as are duplicate tags within a structure
-/// (SESSION-LAYER.md §6.2).
+/// (Matter 1.3 Appendix A).
 pub fn decode_element(input: &[u8]) -> Result<Value, TlvError> {
     let mut reader = Reader::new(input);
     let first = reader.next()?.ok_or(TlvError::Truncated)?;

@@ -1,5 +1,5 @@
 //! Encoder: appends elements to a byte buffer. Integers and string lengths take the smallest
-//! width by default (SESSION-LAYER.md §6.2); `*_exact` / `*_with_len_width` variants pin a
+//! width by default (Matter 1.3 Appendix A); `*_exact` / `*_with_len_width` variants pin a
 //! width so decoded values re-encode byte for byte.
 //!
 //! The `put_*` calls never fail: the first misuse (a tagged array member, an anonymous or
@@ -274,7 +274,7 @@ impl Writer {
         true
     }
 
-    /// SESSION-LAYER.md §6.2: arrays hold anonymous members; structures hold tagged members
+    /// Matter 1.3 Appendix A: arrays hold anonymous members; structures hold tagged members
     /// with unique tags.
     fn check_member_tag(&mut self, tag: Tag) -> Result<(), TlvError> {
         let Some(open) = self.open.last_mut() else {

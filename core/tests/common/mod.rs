@@ -1,19 +1,19 @@
 //! Shared helpers for behaviour tests: loading the known-answer vectors.
 //!
-//! Vectors live outside the repository in `../shared/vectors` (beside the clone, in CI too);
-//! `PASEO_VECTORS` overrides the directory.
+//! Vectors live in the repository's `vectors/` directory (origin and cross-checks in
+//! `vectors/README.md`); `PASEO_VECTORS` overrides the directory.
 
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-/// Directory holding the shared known-answer vectors.
+/// Directory holding the known-answer vectors.
 pub fn vectors_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("PASEO_VECTORS") {
         return PathBuf::from(dir);
     }
-    // core/ -> workspace root -> its parent, where shared/ sits beside the clone.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors")
+    // core/ -> the workspace root, which holds vectors/.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vectors")
 }
 
 /// Parses one vector file; panics with the path if it is missing or malformed (a test setup

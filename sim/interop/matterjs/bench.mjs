@@ -8,7 +8,7 @@
 //   commissioner's PBKDF2 (1000 iterations) into w0/w1, SPAKE2+ X and Y, both sides' shared
 //   secret and confirmation values, the context hash, and each side's session-key HKDF. The
 //   device's verifier (w0, L) is precomputed, as in paseo's bench.
-// - case: the crypto steps of one CASE handshake, both roles (SESSION-LAYER.md §8): 2
+// - case: the crypto steps of one CASE handshake, both roles (Matter 1.3 §4.14.2): 2
 //   ephemeral key pairs, 2 ECDH, 2 ECDSA signs (TBSData2/3), 4 ECDSA verifies (the two TBS
 //   signatures and each peer's NOC), the destination-id HMAC (made and checked), 4 HKDF
 //   (S2K, S3K on each side), AES-CCM of TBEData2 (~500 B) and TBEData3 (each encrypted and

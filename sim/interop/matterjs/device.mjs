@@ -1,15 +1,16 @@
 // paseo's interop peer: a matter.js on/off light, commissionable, on loopback only
-// (SESSION-LAYER.md §12.2; docs/INTEROP.md). Our own script: the matter.js examples package is
+// (docs/INTEROP.md). Our own script: the matter.js examples package is
 // not published on npm.
 //
 // Configuration comes from environment variables only: matter.js turns every `--a-b=x` flag
-// into its own configuration variable `a.b` (§12.3), so ours must not look like flags.
+// into its own configuration variable `a.b` (`@matter/general`
+// `src/environment/VariableService.ts`), so ours must not look like flags.
 //
 //   PASEO_PEER_PORT        UDP port on 127.0.0.1 and ::1 (default 5540)
 //   MATTER_STORAGE_PATH    where the device keeps its state (default: .peer-storage beside this
 //                          script). Delete it before start for a factory-fresh device; keep it
 //                          to test resumption across restarts. (MATTER_STORAGE_CLEAR does not
-//                          wipe a 0.17.9 ServerNode, §12.6.)
+//                          wipe a 0.17.9 ServerNode: seen on loopback.)
 //   MATTER_LOG_LEVEL       fatal | error | warn | notice | info | debug (default info)
 //   MATTER_MDNS_NETWORKINTERFACE  forced to "lo" unless set: mDNS never leaves loopback
 //

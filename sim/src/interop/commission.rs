@@ -1,5 +1,5 @@
 //! A commissioner, sans-IO: paseo as controller brings a factory-fresh device onto its fabric
-//! (SESSION-LAYER.md §12.4) and proves it by reading the light's OnOff attribute over CASE.
+//! (Matter 1.3 §5.5) and proves it by reading the light's OnOff attribute over CASE.
 //!
 //! ```text
 //! PASE (passcode) ─▶ ArmFailSafe ─▶ CSRRequest ─▶ [issue NOC for the CSR key]
@@ -7,7 +7,7 @@
 //!   ─▶ CommissioningComplete (over CASE) ─▶ drop PASE ─▶ ReadRequest OnOff (over CASE)
 //! ```
 //!
-//! Device attestation is skipped, as test commissioners may (§12.4). The fabric is a
+//! Device attestation is skipped, as test commissioners may (Matter 1.3 §5.5). The fabric is a
 //! [`TestCa`] seeded by the caller, so certificates, keys and the IPK are reproducible.
 //!
 //! Driven by node events: [`Commissioner::start`] sends the first message,
@@ -65,13 +65,13 @@ pub struct CommissionerConfig {
 }
 
 impl CommissionerConfig {
-    /// The test defaults of §12.6: passcode 20202021, fabric index 1, fabric id
-    /// 0x2906_C908_D115_D362, controller node 0x1122, device node 0xAB0001, vendor 0xFFF1,
-    /// a 60 s fail-safe, no ICAC, the light on endpoint 1.
+    /// The test defaults of the interop device (docs/INTEROP.md): passcode 20202021, fabric index
+    /// 1, fabric id 0x2906_C908_D115_D362, controller node 0x1122, device node 0xAB0001, vendor
+    /// 0xFFF1, a 60 s fail-safe, no ICAC, the light on endpoint 1.
     pub fn new(peer: SocketAddr, seed: u64) -> Self {
         Self {
             peer,
-            // 20202021 is a valid passcode (not in the forbidden list of §13).
+            // 20202021 is a valid passcode (not one of the invalid passcodes of Matter 1.3 §5.1).
             passcode: Passcode::new(20_202_021).unwrap_or_else(|_| unreachable!()),
             fabric_index: FabricIndex(1),
             fabric_id: 0x2906_C908_D115_D362,
@@ -185,7 +185,8 @@ impl Timing {
 /// A commissioned device.
 #[derive(Clone, Debug)]
 pub struct Commissioned {
-    /// The PASE session (already dropped on our side after CommissioningComplete, Q20).
+    /// The PASE session (already dropped on our side after CommissioningComplete, as matter.js
+    /// does: `common/FailsafeContext.ts`).
     pub pase_session: u16,
     /// The CASE session to the device.
     pub case_session: u16,
@@ -501,7 +502,8 @@ impl Commissioner {
             Step::CommissioningComplete => {
                 let r = CommissioningResponse::commissioning_complete(answer).map_err(im)?;
                 check_commissioning(step, &r)?;
-                // The device force-closed PASE without a CloseSession (Q20): drop ours the same
+                // The device force-closed PASE without a CloseSession (matter.js
+                // `common/FailsafeContext.ts`): drop ours the same
                 // way, then prove the CASE session with a read.
                 if let Some(pase) = self.pase_session {
                     let _ = node.close_session(now, pase, false, false);

@@ -8,7 +8,7 @@
 //!   ([`crate::host::NodeLoop`]) with [`hooks::InteropHooks`] (trace and oracles), driven
 //!   from outside the loop.
 //! - [`request`] and [`commission`]: sans-IO flows fed by node events: one IM request, and the
-//!   whole commissioning of SESSION-LAYER.md §12.4.
+//!   whole commissioning of Matter 1.3 §5.5.
 //! - [`relay`]: a loopback UDP proxy applying the simulator's impairment model.
 //!
 //! Nothing here ever uses an address other than 127.0.0.0/8 or ::1

@@ -1,5 +1,5 @@
-//! The matter.js peer as a child process: `node device.mjs` from `sim/interop/matterjs/`
-//! (SESSION-LAYER.md §12.2), configured through environment variables only, with its storage
+//! The matter.js peer as a child process: `node device.mjs` from `sim/interop/matterjs/`,
+//! configured through environment variables only, with its storage
 //! and log in a private temporary directory that is removed when the peer is dropped.
 //!
 //! The process is ours: we stop it by its id (SIGTERM, then SIGKILL after a grace period) and

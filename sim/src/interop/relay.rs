@@ -1,7 +1,7 @@
 //! The impairment relay: a UDP proxy on loopback between our node and a real peer that applies
 //! the simulator's own impairment model ([`Network`], seeded loss, duplication, latency and
 //! reordering per direction), so MRP retransmissions and duplicate handling run against the
-//! real stack (SESSION-LAYER.md §12.5: loopback itself never loses a datagram).
+//! real stack (loopback itself never loses a datagram).
 //!
 //! ```text
 //! paseo node ──▶ front socket ──[paseo → matterjs link]──▶ back socket ──▶ peer

@@ -1,7 +1,7 @@
 //! One Interaction Model request/response on a fresh exchange of a secure session, sans-IO:
 //! the request goes out reliably, the answer arrives on the same exchange, and the exchange is
-//! closed at once so that our acknowledgement leaves as a standalone ack (SESSION-LAYER.md
-//! §12.4). A ReportData that does not suppress its response is answered with a StatusResponse
+//! closed at once so that our acknowledgement leaves as a standalone ack (docs/INTEROP.md,
+//! "Findings"). A ReportData that does not suppress its response is answered with a StatusResponse
 //! SUCCESS first, as the Interaction Model requires of a reader.
 
 use paseo_core::codec::{InteractionModelOpcode, ProtocolId};

@@ -51,7 +51,7 @@ const POLL: Duration = Duration::from_millis(20);
 /// How long we watch the device's log after our CloseSession (the watch ends as soon as
 /// the line shows; ~20 ms on a quiet machine).
 const CLOSE_WATCH: Duration = Duration::from_secs(2);
-/// The device's log line when it processes a CloseSession (SESSION-LAYER.md §4.4).
+/// The device's log line when it processes a CloseSession (Matter 1.3 §4.11).
 const CLOSED_BY_PEER: &str = "Closed by peer";
 
 /// Everything a real-peer run needs besides its actions.
@@ -474,7 +474,8 @@ impl Runner<'_> {
             return Outcome::Failed(e.to_string());
         }
         if send_close {
-            // What the device does with it shows only in its log (it never answers: §4.4).
+            // What the device does with it shows only in its log (it never answers: Matter 1.3
+            // §4.11).
             let mut waited = Duration::ZERO;
             let mut seen = false;
             while waited < CLOSE_WATCH && !seen {

@@ -34,7 +34,8 @@ pub enum Action {
         /// Only a session of this kind (`None`: the latest of any kind).
         kind: Option<SessionKind>,
     },
-    /// `node` closes its latest session with `peer` (of `kind`, if given) (§4.4).
+    /// `node` closes its latest session with `peer` (of `kind`, if given) (Matter 1.3 §4.11;
+    /// matter.js `session/NodeSession.ts`).
     CloseSession {
         /// Who closes.
         node: String,
@@ -47,9 +48,10 @@ pub enum Action {
         /// Only a session of this kind (`None`: the latest of any kind).
         kind: Option<SessionKind>,
     },
-    /// PASE (§7.5): `commissioner` starts the handshake toward `device`, whose commissioning
-    /// window ([`crate::NodeSpec::commissioning`]) answers. Done when the commissioner's
-    /// session is open ([`crate::Outcome::Established`]); fails with the handshake's error.
+    /// PASE (Matter 1.3 §4.14.1.2): `commissioner` starts the handshake toward `device`, whose
+    /// commissioning window ([`crate::NodeSpec::commissioning`]) answers. Done when the
+    /// commissioner's session is open ([`crate::Outcome::Established`]); fails with the handshake's
+    /// error.
     Pair {
         /// Initiator.
         commissioner: String,
@@ -66,8 +68,8 @@ pub enum Action {
         /// Which fabric (added with [`crate::Simulation::add_fabric`]).
         fabric: u8,
     },
-    /// CASE (§8): `initiator` establishes a session with `responder` on `fabric`, resuming
-    /// when it holds a resumption record for that peer.
+    /// CASE (Matter 1.3 §4.14.2): `initiator` establishes a session with `responder` on `fabric`,
+    /// resuming when it holds a resumption record for that peer.
     Case {
         /// Initiator.
         initiator: String,

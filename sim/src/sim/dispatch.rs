@@ -114,7 +114,7 @@ impl Simulation {
 
     /// Whether an exchange or a close must wait for its node to hold the session it would use.
     /// The responder of a CASE resumption installs its end only when the initiator's SUCCESS
-    /// arrives (SESSION-LAYER.md §8, "Initiator — on Sigma2_Resume": it is the initiator that
+    /// arrives (Matter 1.3 §4.14.2, resumption: it is the initiator that, on Sigma2_Resume,
     /// sends SUCCESS), after the initiator, and so the `resume` step, has finished; an exchange
     /// from the responder right after would name a session it does not have yet
     /// (`scenarios/regressions/explore-600.yaml`). It waits at most
@@ -599,7 +599,7 @@ impl Simulation {
         let (Some(ha), Some(hb)) = (self.host(a), self.host(b)) else {
             return Some(Outcome::Failed("no such node".into()));
         };
-        // Both ends allocate their id as a handshake would (§10.2).
+        // Both ends allocate their id as a handshake would (matter.js `session/SessionManager.ts`).
         let ids = (
             ha.with_node_mut(|n| n.sessions_mut().get_next_available_session_id().ok()),
             hb.with_node_mut(|n| n.sessions_mut().get_next_available_session_id().ok()),

@@ -18,7 +18,7 @@ use crate::command::{ActionId, Command, Outcome};
 use crate::seed;
 use crate::trace::{RecordKind, header_ids, summarize};
 
-/// Injected copies are padded to this size: beyond the 1280-byte Matter maximum (§1.1).
+/// Injected copies are padded to this size: beyond the 1280-byte Matter maximum (Matter 1.3 §4.4).
 const OVERSIZED_LEN: usize = 1500;
 /// Length of the made-up MIC of a forged message (AES-CCM's tag is 16 bytes).
 const MIC_LEN: usize = 16;
@@ -283,8 +283,9 @@ impl Simulation {
         Ok(out)
     }
 
-    /// One handshake request per source, each under its own ephemeral node id (§1.5: the
-    /// unsecured session is keyed by address and initiator node id).
+    /// One handshake request per source, each under its own ephemeral node id (Matter 1.3
+    /// "Unsecured Session Context": the unsecured session is keyed by address and initiator node
+    /// id).
     fn flood_datagrams(
         &self,
         to: &str,

@@ -124,7 +124,7 @@ struct Pair {
     /// When the driver learnt of it (install started, or the initiator's handshake ended).
     since: Instant,
     /// Both ends have been seen holding it. A resumption whose final SUCCESS (sent by the
-    /// initiator, SESSION-LAYER.md §8) was lost five times leaves the initiator alone with
+    /// initiator, Matter 1.3 §4.14.2) was lost five times leaves the initiator alone with
     /// it: a one-sided session the protocol cannot repair, which the liveness phase neither
     /// probes nor counts as missing (`scenarios/regressions/explore-784.yaml`).
     confirmed: bool,
