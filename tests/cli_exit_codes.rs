@@ -245,7 +245,7 @@ fn json_is_one_object_on_stdout_errors_included() {
     assert_eq!(v["exit_code"], 3);
     assert_eq!(v["file"], "tests/fixtures/bad-key.yaml");
     assert_eq!(v["diagnostics"][0]["line"], 3);
-    assert_eq!(v["diagnostics"][0]["message"], "unknown field `seeed`");
+    assert_eq!(v["diagnostics"][0]["message"], "unknown key `seeed`");
     assert!(
         v["error"]
             .as_str()
