@@ -336,6 +336,20 @@ impl Topology {
         });
     }
 
+    /// paseo patch: whether a message is on its way: still on a link (latency, or held), or
+    /// moved off it and waiting for its destination host's next turn, for a destination whose
+    /// software `running` says is running (a stopped host's messages wait for its restart).
+    /// Visits every link that exists; cheap next to a step, which ticks every host.
+    pub(crate) fn has_messages(&self, mut running: impl FnMut(IpAddr) -> bool) -> bool {
+        self.links.values().any(|link| {
+            !link.sent.is_empty()
+                || link
+                    .deliverable
+                    .iter()
+                    .any(|(dst, queue)| !queue.is_empty() && running(*dst))
+        })
+    }
+
     pub(crate) fn iter_mut(&mut self) -> LinksIter<'_> {
         let now = self.rt.now();
         for link in self.links.values_mut() {
