@@ -491,9 +491,9 @@ impl Simulation {
         self.report(end, now)
     }
 
-    /// How many ticks the next step may take (at least 1): the ticks up to, not including,
-    /// the first tick in which a host may act ([`crate::NextEvent`], or a datagram still in
-    /// turmoil), and no further than the first driver iteration at which an action, a wait,
+    /// How many ticks the next step may take (at least 1): up to the first instant at which a
+    /// host may act ([`crate::NextEvent`]; none while a datagram is still in turmoil), and no
+    /// further than the first driver iteration at which an action, a wait,
     /// an expectation's deadline or `phase_end` is due.
     fn idle_ticks(&self, now: Instant, phase_end: Instant) -> u32 {
         if !self.deferred.is_empty() || self.sim.messages_in_flight() {
@@ -517,11 +517,12 @@ impl Simulation {
             .min();
         let tick = u64::try_from(self.config.tick.as_micros()).unwrap_or(u64::MAX).max(1);
         let now_us = now.as_micros();
-        // Host: a timer at `at` may fire in the step that ends at or after it, so the long step
-        // must end strictly before: k ticks with now + k·tick < at.
-        let by_host = hosts.map_or(u64::MAX, |at| {
-            at.as_micros().saturating_sub(now_us).saturating_sub(1) / tick
-        });
+        // Host: the long step may end at `at` but not beyond: k ticks with now + k·tick ≤ at.
+        // A timer at `at` then expires at the end of the long step exactly as it would at the
+        // end of the last of k single ticks (tokio's clock stands at the same instant, every
+        // host has run the same virtual time). A host's own timers are rounded up to whole
+        // ticks, so an `at` inside a tick stops the long step at the tick before it.
+        let by_host = hosts.map_or(u64::MAX, |at| at.as_micros().saturating_sub(now_us) / tick);
         // Driver: it looks at what is due at each tick boundary, so the boundaries skipped
         // (now + 1·tick … now + (k-1)·tick) must all come before `at`.
         let by_driver = driver.map_or(u64::MAX, |at| {
