@@ -373,9 +373,15 @@ proptest! {
 fn decode_in_place_refuses_a_closed_session_like_decode() {
     let (mut a, mut b) = pair(SessionKind::Case, 1);
     let d = a.encode(T0, &app_message(1, b"x")).expect("encode");
-    assert!(matches!(b.destroy(T0, false, false), SessionClose::Closed { .. }));
+    assert!(matches!(
+        b.destroy(T0, false, false),
+        SessionClose::Closed { .. }
+    ));
     let mut buf = d.clone();
-    assert!(matches!(b.decode_in_place(T0, &mut buf), Err(SessionError::Closed)));
+    assert!(matches!(
+        b.decode_in_place(T0, &mut buf),
+        Err(SessionError::Closed)
+    ));
     let mut out = Vec::new();
     assert!(matches!(
         b.encode_into(T0, &app_message(1, b"x"), &mut out),

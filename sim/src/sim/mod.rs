@@ -515,7 +515,9 @@ impl Simulation {
             .chain(self.pending.values().filter_map(|p| p.until))
             .chain(std::iter::once(phase_end))
             .min();
-        let tick = u64::try_from(self.config.tick.as_micros()).unwrap_or(u64::MAX).max(1);
+        let tick = u64::try_from(self.config.tick.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
         let now_us = now.as_micros();
         // Host: the long step may end at `at` but not beyond: k ticks with now + k·tick ≤ at.
         // A timer at `at` then expires at the end of the long step exactly as it would at the
