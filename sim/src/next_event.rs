@@ -4,10 +4,9 @@
 //! The driver ([`crate::Simulation::run`]) steps turmoil one tick (1 ms) at a time only while
 //! something is due. Before each step it asks every host for its [`NextEvent::next_event`],
 //! takes the earliest together with its own deadlines (timed actions, waits and expectations,
-//! the time limit, the liveness deadline) and asks turmoil whether a datagram is still on its
-//! way ([`turmoil::Sim::messages_in_flight`], our patch). When nothing is in flight and the
-//! earliest instant is more than a tick away, it runs the idle ticks in between as one long
-//! turmoil step ([`turmoil::Sim::step_by`]): no host timer expires in it, so every host sees
+//! the time limit, the liveness deadline) and the delivery times of the datagrams turmoil still
+//! holds ([`turmoil::Sim::waiting_datagrams`], our patch). When the earliest instant is more
+//! than a tick away, it runs the idle ticks up to it as one long turmoil step ([`turmoil::Sim::step_by`]): no host timer expires in it, so every host sees
 //! exactly what it would have seen, and the trace stays byte-identical.
 //!
 //! A host kind that joins the simulation (for example a foreign stack's process on the virtual

@@ -492,12 +492,25 @@ impl Simulation {
     }
 
     /// How many ticks the next step may take (at least 1): up to the first instant at which a
-    /// host may act ([`crate::NextEvent`]; none while a datagram is still in turmoil), and no
+    /// host may act ([`crate::NextEvent`], or a datagram waiting in turmoil is due), and no
     /// further than the first driver iteration at which an action, a wait,
     /// an expectation's deadline or `phase_end` is due.
     fn idle_ticks(&self, now: Instant, phase_end: Instant) -> u32 {
-        if !self.deferred.is_empty() || self.sim.messages_in_flight() {
+        if !self.deferred.is_empty() {
             return 1;
+        }
+        // A datagram turmoil still holds reaches its host's arrival queue at the start of that
+        // host's next run, however long the step; it is handed to the node at the delivery
+        // time in its envelope, which therefore counts like a host's timer.
+        let Some(waiting) = self.sim.waiting_datagrams() else {
+            return 1;
+        };
+        let mut arrivals = Vec::with_capacity(waiting.len());
+        for datagram in &waiting {
+            match crate::io::open_envelope(datagram) {
+                Some((at, _, _)) => arrivals.push(at),
+                None => return 1,
+            }
         }
         let hosts = self
             .world
@@ -505,6 +518,7 @@ impl Simulation {
             .borrow()
             .iter()
             .filter_map(|h| crate::NextEvent::next_event(h.as_ref()))
+            .chain(arrivals)
             .min();
         let driver = self
             .timed

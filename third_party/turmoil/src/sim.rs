@@ -425,6 +425,18 @@ impl<'a> Sim<'a> {
         })
     }
 
+    /// paseo patch: the UDP payloads of the messages on their way when each has left its link
+    /// and only waits for its running destination's next turn (where that host's socket gets
+    /// it, at the start of its next run, however long the step). `None` when one is still on
+    /// a link (or held, or TCP): its arrival cannot be told from here.
+    pub fn waiting_datagrams(&self) -> Option<Vec<bytes::Bytes>> {
+        let rts = &self.rts;
+        self.world
+            .borrow()
+            .topology
+            .waiting_payloads(|dst| rts.get(&dst).is_some_and(|rt| rt.is_software_running()))
+    }
+
     /// paseo patch: [`Sim::step`] with a tick of `tick` instead of the configured one. Every
     /// host's runtime, the network and every host clock advance by `tick` in one go, so a
     /// caller that knows no host timer expires and no message is in flight before the end of

@@ -350,6 +350,33 @@ impl Topology {
         })
     }
 
+    /// paseo patch: the UDP payloads of the messages on their way, if every one of them has
+    /// left its link and waits for a running destination's next turn (`None` if a message is
+    /// still on a link, held, or not UDP: the caller then cannot tell when it arrives).
+    pub(crate) fn waiting_payloads(
+        &self,
+        mut running: impl FnMut(IpAddr) -> bool,
+    ) -> Option<Vec<bytes::Bytes>> {
+        let mut payloads = Vec::new();
+        for link in self.links.values() {
+            if !link.sent.is_empty() {
+                return None;
+            }
+            for (dst, queue) in &link.deliverable {
+                if queue.is_empty() || !running(*dst) {
+                    continue;
+                }
+                for envelope in queue {
+                    match &envelope.message {
+                        Protocol::Udp(datagram) => payloads.push(datagram.0.clone()),
+                        Protocol::Tcp(_) => return None,
+                    }
+                }
+            }
+        }
+        Some(payloads)
+    }
+
     pub(crate) fn iter_mut(&mut self) -> LinksIter<'_> {
         let now = self.rt.now();
         for link in self.links.values_mut() {
