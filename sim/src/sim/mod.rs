@@ -533,12 +533,15 @@ impl Simulation {
             .unwrap_or(u64::MAX)
             .max(1);
         let now_us = now.as_micros();
-        // Host: the long step may end at `at` but not beyond: k ticks with now + k·tick ≤ at.
-        // A timer at `at` then expires at the end of the long step exactly as it would at the
-        // end of the last of k single ticks (tokio's clock stands at the same instant, every
-        // host has run the same virtual time). A host's own timers are rounded up to whole
-        // ticks, so an `at` inside a tick stops the long step at the tick before it.
-        let by_host = hosts.map_or(u64::MAX, |at| at.as_micros().saturating_sub(now_us) / tick);
+        // Host: every host waits on tokio timers, which round a deadline up to the next whole
+        // millisecond, so a host acts at `at` rounded up. The long step may end there but not
+        // beyond: k ticks with now + k·tick ≤ ceil_ms(at). The timer then expires at the end of
+        // the long step exactly as it would at the end of the last of k single ticks (tokio's
+        // clock stands at the same instant, every host has run the same virtual time).
+        let by_host = hosts.map_or(u64::MAX, |at| {
+            let due = at.as_micros().div_ceil(1000).saturating_mul(1000);
+            due.saturating_sub(now_us) / tick
+        });
         // Driver: it looks at what is due at each tick boundary, so the boundaries skipped
         // (now + 1·tick … now + (k-1)·tick) must all come before `at`.
         let by_driver = driver.map_or(u64::MAX, |at| {
