@@ -1,4 +1,5 @@
-//! Session encode + decode of an application message, next to the bare AES-128-CCM
+//! Session encode + decode of an application message (the allocating `encode`/`decode`, and
+//! the caller's-buffer `encode_into`/`decode_in_place`), next to the bare AES-128-CCM
 //! encrypt + decrypt of the same bytes measured in the same run (the floor). The difference is
 //! what the codec, counters and replay window cost on top of the cipher.
 //!
@@ -80,6 +81,23 @@ fn encode_decode(c: &mut Criterion) {
                 black_box(decoded.payload.len())
             })
         });
+        // The caller's-buffer API: one datagram buffer reused, decrypted where it lies.
+        let (mut a, mut b) = (session(true), session(false));
+        let mut datagram = Vec::with_capacity(len + 64);
+        group.bench_function(BenchmarkId::new("session_in_place", len), |bench| {
+            bench.iter(|| {
+                let message = ProtocolMessage {
+                    header,
+                    payload: &payload,
+                };
+                a.encode_into(Instant::ZERO, &message, &mut datagram)
+                    .expect("encode");
+                let decoded = b
+                    .decode_in_place(Instant::ZERO, black_box(&mut datagram))
+                    .expect("decode");
+                black_box(decoded.payload.len())
+            })
+        });
     }
     group.finish();
 }
@@ -92,6 +110,18 @@ fn main() {
         .configure_from_args()
         .final_summary();
     ratio::report(&[
+        (
+            "session_vs_floor",
+            "session_in_place/64",
+            "aes_ccm_floor/64",
+            1.2,
+        ),
+        (
+            "session_vs_floor",
+            "session_in_place/1024",
+            "aes_ccm_floor/1024",
+            1.2,
+        ),
         (
             "session_vs_floor",
             "session_encode_decode/64",

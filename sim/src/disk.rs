@@ -153,6 +153,15 @@ impl SimDisk {
         lost
     }
 
+    /// When the oldest write not yet durable becomes durable on its own (`None`: nothing
+    /// pending, or only an explicit sync makes writes durable). The simulator does not skip
+    /// time past it ([`crate::NextEvent`]).
+    pub fn next_durable(&self) -> Option<Instant> {
+        let s = self.state();
+        let delay = s.sync_delay?;
+        s.pending.first().map(|(at, _)| *at + delay)
+    }
+
     /// Writes not yet durable.
     pub fn pending_writes(&self) -> usize {
         self.state().pending.len()

@@ -98,6 +98,11 @@ pub trait Hooks {
     fn io_error(&mut self, now: Instant, error: &io::Error) {
         let _ = (now, error);
     }
+    /// The loop is about to sleep until a command, a datagram or `deadline` (its timer;
+    /// `None`: no timer). The simulator keeps it for [`crate::NextEvent`].
+    fn waiting(&mut self, deadline: Option<Instant>) {
+        let _ = deadline;
+    }
 }
 
 /// A running exchange command.
@@ -429,6 +434,7 @@ impl<Io: DatagramIo, C: Clock, H: Hooks> NodeLoop<Io, C, H> {
             let now = self.clock.now();
             self.turn(now).await;
             let deadline = self.node.borrow().poll_timeout();
+            self.hooks.waiting(deadline);
             tokio::select! {
                 biased;
                 () = self.hooks.commands_ready() => {}

@@ -9,7 +9,8 @@
 //! - Crashes drop a node's volatile state; its [`disk::SimDisk`] keeps only what was synced.
 //! - Every datagram and event becomes a [`trace::TraceRecord`] (text, JSON lines, pcap,
 //!   Mermaid); [`oracle`]s check safety continuously and liveness after faults stop.
-//! - [`Simulation`] is the API a scenario (and the YAML layer) drives.
+//! - [`Simulation`] is the API a scenario (and the YAML layer) drives; it skips idle virtual
+//!   time, asking every host for its [`NextEvent`].
 //! - [`scale`] builds the fleet scenario the scale test and the scale curve run.
 //! - [`interop`] runs one node against a real peer (matter.js on loopback).
 
@@ -20,6 +21,7 @@ pub mod interop;
 pub mod io;
 pub mod local;
 pub mod network;
+mod next_event;
 pub mod oracle;
 pub mod scale;
 pub mod seed;
@@ -30,6 +32,7 @@ mod world;
 
 pub use command::{ActionId, Outcome};
 pub use network::Impairments;
+pub use next_event::NextEvent;
 pub use oracle::{OracleKind, Violation};
 pub use sim::{
     Action, ActionRecord, CASE_IN_NODE, CASE_MISSING, CountRange, DatagramCounter, EndReason,

@@ -25,6 +25,8 @@ use paseo_core::pase::{Passcode, PbkdfParameters, Verifier};
 /// disk, then the node loop until the host is crashed.
 pub(crate) async fn run_host(world: Rc<World>, host: Rc<HostState>) -> turmoil::Result {
     let now = TurmoilClock.now();
+    // The previous incarnation's timer died with it.
+    host.parked.set(None);
     let restarts = host.restarts.get();
     let mut config = host.spec.config.clone();
     config.diagnostics = true;
@@ -154,6 +156,10 @@ fn close_reason_text(reason: ExchangeCloseReason) -> &'static str {
 impl Hooks for SimHooks {
     fn on_wake(&mut self, now: Instant) {
         self.host.disk.advance(now);
+    }
+
+    fn waiting(&mut self, deadline: Option<Instant>) {
+        self.host.parked.set(deadline);
     }
 
     fn next_command(&mut self) -> Option<Command> {

@@ -105,6 +105,32 @@ pub(crate) struct HostState {
     pub jobs: Cell<usize>,
     /// Fabrics joined during the run (kept across restarts, as a device keeps its NOC).
     pub joined: RefCell<Vec<crate::sim::case_glue::Credentials>>,
+    /// The deadline the node loop last went to sleep with (`None`: no timer), as reported
+    /// through [`crate::host::Hooks::waiting`]. It can differ from the node's current
+    /// `poll_timeout` when the driver touched the node between steps.
+    pub parked: Cell<Option<Instant>>,
+}
+
+impl crate::NextEvent for HostState {
+    fn next_event(&self) -> Option<Instant> {
+        if !self.up.get() {
+            // Crashed: nothing runs until a restart (a scenario action).
+            return None;
+        }
+        let starting = self.node.try_borrow().map_or(true, |n| n.is_none());
+        if starting || !self.mailbox.borrow().is_empty() {
+            return Some(Instant::ZERO);
+        }
+        // A node borrowed elsewhere is busy: act now.
+        let timer = self
+            .with_node(|n| n.poll_timeout())
+            .unwrap_or(Some(Instant::ZERO));
+        let arrival = self.ingress.borrow().keys().next().map(|(at, _)| *at);
+        [timer, arrival, self.parked.get(), self.disk.next_durable()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
 }
 
 impl HostState {

@@ -10,9 +10,15 @@ use paseo_sim::{Action, Impairments, NodeSpec, RunReport};
 /// A scenario with randomness everywhere: lossy, duplicating, reordering links, random node
 /// streams (counters, exchange ids, MRP jitter), a partition and a crash.
 fn run(seed: u64) -> RunReport {
+    run_stepping(seed, true)
+}
+
+/// [`run`], skipping idle ticks (`skip_idle`) or stepping every tick.
+fn run_stepping(seed: u64, skip_idle: bool) -> RunReport {
     // Not `common::simulation`: that one reads PASEO_SEED, and this test needs two seeds.
     let config = paseo_sim::SimConfig {
         replay: Some("PASEO_SEED={seed} cargo test -p paseo-sim --test determinism".into()),
+        skip_idle,
         ..paseo_sim::SimConfig::named("determinism")
     };
     let mut sim = paseo_sim::Simulation::new(seed, config);
@@ -87,5 +93,28 @@ fn the_same_seed_gives_the_same_trace_and_another_seed_does_not() {
         other.trace_hash(),
         "{}",
         first.replay_hint()
+    );
+}
+
+#[test]
+fn skipping_idle_ticks_gives_the_trace_of_stepping_every_tick() {
+    let seed = paseo_sim::seed::seed_from_env(0x5EED);
+    let skipped = run_stepping(seed, true);
+    let plain = run_stepping(seed, false);
+    assert_eq!(
+        skipped.trace.json_lines(),
+        plain.trace.json_lines(),
+        "{}",
+        plain.replay_hint()
+    );
+    assert_eq!(
+        (skipped.end.clone(), skipped.ended_at),
+        (plain.end.clone(), plain.ended_at)
+    );
+    assert!(
+        skipped.steps * 2 < plain.steps,
+        "{} steps skipping, {} plain",
+        skipped.steps,
+        plain.steps
     );
 }

@@ -64,7 +64,7 @@ impl Node {
         let result = if session_id == 0 {
             self.open_unsecure(now, from, &message)
         } else {
-            self.open_secure(now, from, &message)
+            self.open_secure(now, from, &message, bytes)
         };
         match result {
             Ok((session, decoded)) => {
@@ -94,19 +94,26 @@ impl Node {
         }
     }
 
-    /// Decrypts and counter-checks a datagram for a secure session.
+    /// Decrypts and counter-checks a datagram (`bytes`, split as `message`) for a secure
+    /// session, in place in the node's scratch buffer.
     fn open_secure(
         &mut self,
         now: Instant,
         from: SocketAddr,
         message: &Message<'_>,
+        bytes: &[u8],
     ) -> Result<(SessionRef, DecodedMessage), RxDecision> {
         let id = message.header.session_id;
         let Some(session) = self.sessions.get_session_mut(id) else {
             self.stats.unknown_session += 1;
             return Err(RxDecision::UnknownSession);
         };
-        match session.decode(now, message) {
+        self.rx_buf.clear();
+        self.rx_buf.extend_from_slice(bytes);
+        let decoded = session
+            .decode_in_place(now, &mut self.rx_buf)
+            .map(|view| view.to_message());
+        match decoded {
             Ok(decoded) => {
                 // The peer may have moved (Matter 1.3 §4.7.2); only authenticated datagrams move
                 // it, and only fresh ones: a replay is authentic too, and one sent from an

@@ -170,6 +170,10 @@ pub struct Node {
     /// datagram is done, whatever its exchanges do: an ack can end the session's last exchange
     /// just before the same message opens the next one (found by `node_datagrams`).
     receiving: Option<SessionRef>,
+    /// Scratch buffer a secure datagram is decrypted in place in
+    /// ([`crate::session::SecureSession::decode_in_place`]): reused, so a standalone ack or an
+    /// empty message is received without an allocation.
+    rx_buf: Vec<u8>,
 }
 
 impl Node {
@@ -197,6 +201,7 @@ impl Node {
             commissioning: None,
             fabrics: Vec::new(),
             receiving: None,
+            rx_buf: Vec::new(),
         }
     }
 

@@ -83,6 +83,42 @@ impl DecodedMessage {
     }
 }
 
+/// A message decoded in place ([`SecureSession::decode_in_place`]): what a [`DecodedMessage`]
+/// holds, with the payload borrowed from the caller's buffer instead of a fresh one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodedView<'a> {
+    /// Local session id the message arrived on.
+    pub session_id: u16,
+    /// The sender's message counter.
+    pub message_counter: u32,
+    /// Source node id from the header, if present.
+    pub source_node_id: Option<u64>,
+    /// Destination from the header.
+    pub destination: Destination,
+    /// The protocol header (secured extensions not kept, as in [`DecodedMessage`]).
+    pub protocol: ProtocolHeader<'static>,
+    /// The application payload, inside the caller's buffer.
+    pub payload: &'a [u8],
+    /// The counter was seen before (§2.4).
+    pub duplicate: bool,
+}
+
+impl DecodedView<'_> {
+    /// The owned form (copies the payload; an empty payload, as on a standalone ack, costs no
+    /// allocation).
+    pub fn to_message(&self) -> DecodedMessage {
+        DecodedMessage {
+            session_id: self.session_id,
+            message_counter: self.message_counter,
+            source_node_id: self.source_node_id,
+            destination: self.destination,
+            protocol: self.protocol,
+            payload: self.payload.to_vec(),
+            duplicate: self.duplicate,
+        }
+    }
+}
+
 /// Rejects privacy, control and group flags: paseo implements unicast sessions only, and
 /// drops such messages as matter.js 0.17.9 does for unicast (Matter 1.3 §4.4.1, §4.9).
 pub(crate) fn check_unicast_flags(

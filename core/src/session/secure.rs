@@ -9,6 +9,7 @@ use crate::codec::{
     Message, MessageHeader, ProtocolHeader, ProtocolId, ProtocolMessage, SecureChannelOpcode,
     StatusReport, message_nonce,
 };
+use crate::crypto::CCM_MIC_LEN;
 use crate::fabric::{FabricIndex, NodeId};
 use crate::mrp::MrpParameters;
 use crate::session::activity::Activity;
@@ -17,7 +18,7 @@ use crate::session::error::SessionError;
 use crate::session::keys::{KeyLogEntry, SessionKeyMaterial, SessionKeys};
 use crate::session::params::SessionParameters;
 use crate::session::{
-    CloseReason, DecodedMessage, Session, SessionClose, SessionContext, SessionState,
+    CloseReason, DecodedMessage, DecodedView, Session, SessionClose, SessionContext, SessionState,
     check_unicast_flags,
 };
 use crate::time::Instant;
@@ -358,6 +359,88 @@ impl SecureSession {
         now: Instant,
         message: &ProtocolMessage<'_>,
     ) -> Result<Vec<u8>, SessionError> {
+        let mut datagram = Vec::new();
+        self.seal_into(now, message, &mut datagram)?;
+        Ok(datagram)
+    }
+
+    /// [`Session::encode`] into the caller's buffer: `out` is cleared and receives the
+    /// datagram; once its capacity suffices, encoding allocates nothing.
+    pub fn encode_into(
+        &mut self,
+        now: Instant,
+        message: &ProtocolMessage<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), SessionError> {
+        match self.state {
+            SessionState::Closed => Err(SessionError::Closed),
+            _ => self.seal_into(now, message, out),
+        }
+    }
+
+    /// [`Session::decode`] in place: `datagram` (a whole received datagram) is authenticated
+    /// and decrypted where it lies, and the returned view borrows its payload from it; nothing
+    /// is allocated. Same checks, state changes and errors as `decode`; on an authentication
+    /// failure the body is overwritten with zeros.
+    pub fn decode_in_place<'a>(
+        &mut self,
+        now: Instant,
+        datagram: &'a mut [u8],
+    ) -> Result<DecodedView<'a>, SessionError> {
+        if self.state == SessionState::Closed {
+            return Err(SessionError::Closed);
+        }
+        let (header_len, counter, source_node_id, destination, flags) = {
+            let message = Message::decode(datagram)?;
+            self.check_addressed(&message.header)?;
+            let h = &message.header;
+            (
+                message.header_bytes.len(),
+                h.message_counter,
+                h.source_node_id,
+                h.destination,
+                h.security_flags(),
+            )
+        };
+        let nonce = message_nonce(flags, counter, self.nonce_node_id(self.peer_node_id));
+        let (aad, rest) = datagram.split_at_mut(header_len);
+        let Some((body, mic)) = rest.split_last_chunk_mut::<CCM_MIC_LEN>() else {
+            return Err(SessionError::Undecryptable);
+        };
+        self.keys
+            .decrypt
+            .decrypt_in_place_detached(&nonce, aad, body, mic)
+            .map_err(|_| SessionError::Undecryptable)?;
+        let duplicate = match self.reception.check(counter) {
+            CounterVerdict::New => self.reception.commit(counter).is_err(),
+            CounterVerdict::Duplicate => true,
+        };
+        // Duplicates still refresh peer activity (§2.4).
+        self.notify_activity(now, true);
+        let body: &'a [u8] = body;
+        let parsed = ProtocolMessage::decode(body)?;
+        Ok(DecodedView {
+            session_id: self.id,
+            message_counter: counter,
+            source_node_id,
+            destination,
+            protocol: ProtocolHeader {
+                secured_extensions: None,
+                ..parsed.header
+            },
+            payload: parsed.payload,
+            duplicate,
+        })
+    }
+
+    /// [`Self::seal`] into `datagram` (cleared first).
+    fn seal_into(
+        &mut self,
+        now: Instant,
+        message: &ProtocolMessage<'_>,
+        datagram: &mut Vec<u8>,
+    ) -> Result<(), SessionError> {
+        datagram.clear();
         let counter = match self.counter.take_next() {
             Ok(counter) => counter,
             Err(_) => {
@@ -368,11 +451,9 @@ impl SecureSession {
         };
         let header = MessageHeader::unicast(self.peer_session_id, counter);
         let header_len = header.encoded_len();
-        let mut datagram = Vec::with_capacity(
-            header_len + message.header.encoded_len() + message.payload.len() + 16,
-        );
-        header.encode(&mut datagram);
-        message.encode(&mut datagram);
+        datagram.reserve(header_len + message.header.encoded_len() + message.payload.len() + 16);
+        header.encode(datagram);
+        message.encode(datagram);
         let nonce = message_nonce(
             header.security_flags(),
             counter,
@@ -388,7 +469,7 @@ impl SecureSession {
             .map_err(|_| SessionError::MessageTooLarge { len: body.len() })?;
         datagram.extend_from_slice(&mic);
         self.notify_activity(now, false);
-        Ok(datagram)
+        Ok(())
     }
 }
 
@@ -418,11 +499,8 @@ impl SecureSession {
         )?)
     }
 
-    /// Checks that `datagram` is for this session and decrypts it; changes no state.
-    /// Authentication failure is `Undecryptable`: the caller drops the datagram silently (no
-    /// ack, no counter or activity update, Matter 1.3 §4.8).
-    fn open(&self, datagram: &Message<'_>) -> Result<Vec<u8>, SessionError> {
-        let header = &datagram.header;
+    /// A secure unicast header naming this session.
+    fn check_addressed(&self, header: &MessageHeader<'_>) -> Result<(), SessionError> {
         if header.session_id == 0 {
             return Err(SessionError::NotSecure);
         }
@@ -432,7 +510,15 @@ impl SecureSession {
                 got: header.session_id,
             });
         }
-        check_unicast_flags(header)?;
+        check_unicast_flags(header)
+    }
+
+    /// Checks that `datagram` is for this session and decrypts it; changes no state.
+    /// Authentication failure is `Undecryptable`: the caller drops the datagram silently (no
+    /// ack, no counter or activity update, Matter 1.3 §4.8).
+    fn open(&self, datagram: &Message<'_>) -> Result<Vec<u8>, SessionError> {
+        let header = &datagram.header;
+        self.check_addressed(header)?;
         let nonce = message_nonce(
             header.security_flags(),
             header.message_counter,

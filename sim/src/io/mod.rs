@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 
 use paseo_core::time::Instant;
 
+pub(crate) use sim::open_envelope;
 pub use sim::{ENVELOPE_LEN, SimSocket, TurmoilClock};
 
 /// A UDP-like socket.

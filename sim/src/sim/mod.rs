@@ -65,6 +65,9 @@ pub struct SimConfig {
     /// The command that replays a run, with `{seed}` where the seed goes. Default:
     /// `PASEO_SEED={seed} cargo test -p paseo-sim -- <name>`.
     pub replay: Option<String>,
+    /// Run idle ticks as one turmoil step ([`crate::NextEvent`]); the trace is the same either
+    /// way. `false` steps every tick (what the skipping is tested against). Default `true`.
+    pub skip_idle: bool,
 }
 
 impl SimConfig {
@@ -84,6 +87,7 @@ impl Default for SimConfig {
             tick: Duration::from_millis(1),
             default_impairments: Impairments::default(),
             replay: None,
+            skip_idle: true,
         }
     }
 }
@@ -306,6 +310,7 @@ impl Simulation {
             restarts: std::cell::Cell::new(0),
             jobs: std::cell::Cell::new(0),
             joined: Default::default(),
+            parked: std::cell::Cell::new(None),
         });
         world.hosts.borrow_mut().push(host.clone());
         world.by_addr.borrow_mut().insert(addr, index);
@@ -374,6 +379,11 @@ impl Simulation {
         id
     }
 
+    /// Turns idle-time skipping on or off (see [`SimConfig::skip_idle`]).
+    pub fn set_skip_idle(&mut self, skip: bool) {
+        self.config.skip_idle = skip;
+    }
+
     /// Looks at a node (if it is running).
     pub fn node_view<R>(&self, name: &str, f: impl FnOnce(&Node) -> R) -> Option<R> {
         let index = self.index(name).ok()?;
@@ -409,8 +419,10 @@ impl Simulation {
             if !self.violations().is_empty() {
                 break EndReason::Violation;
             }
-            quiet_steps = if self.is_quiet() { quiet_steps + 1 } else { 0 };
+            let quiet = self.is_quiet();
+            quiet_steps = if quiet { quiet_steps + 1 } else { 0 };
             let nothing_scheduled = self.timed.is_empty() && self.sequence.is_empty();
+            let liveness_started = liveness_deadline.is_some();
             match liveness_deadline {
                 None => {
                     let done = quiet_steps >= 2 && nothing_scheduled;
@@ -448,10 +460,26 @@ impl Simulation {
                     }
                 }
             }
-            if let Err(e) = self.sim.step() {
+            // Idle ticks ahead run as one step; a quiet run with nothing scheduled ends within
+            // two ticks, and the tick that starts the liveness phase is not idle.
+            let ticks = if self.config.skip_idle
+                && !(quiet && nothing_scheduled)
+                && liveness_started == liveness_deadline.is_some()
+            {
+                let phase_end = liveness_deadline.unwrap_or(limit);
+                self.idle_ticks(now, phase_end)
+            } else {
+                1
+            };
+            let tick = self.config.tick.saturating_mul(ticks);
+            if let Err(e) = self.sim.step_by(tick) {
                 break EndReason::HostError(e.to_string());
             }
             self.steps += 1;
+            if quiet {
+                // Every skipped tick would have found the run just as quiet.
+                quiet_steps = quiet_steps.saturating_add(ticks - 1);
+            }
             let now = self.now();
             for host in self.world.hosts.borrow().iter() {
                 host.disk.advance(now);
@@ -471,6 +499,66 @@ impl Simulation {
         let mut report = self.report(end, now);
         report.time_limit_reached = limit_reached;
         report
+    }
+
+    /// How many ticks the next step may take (at least 1): up to the first instant at which a
+    /// host may act ([`crate::NextEvent`], or a datagram waiting in turmoil is due), and no
+    /// further than the first driver iteration at which an action, a wait,
+    /// an expectation's deadline or `phase_end` is due.
+    fn idle_ticks(&self, now: Instant, phase_end: Instant) -> u32 {
+        if !self.deferred.is_empty() {
+            return 1;
+        }
+        // A datagram turmoil still holds reaches its host's arrival queue at the start of that
+        // host's next run, however long the step; it is handed to the node at the delivery
+        // time in its envelope, which therefore counts like a host's timer.
+        let Some(waiting) = self.sim.waiting_datagrams() else {
+            return 1;
+        };
+        let mut arrivals = Vec::with_capacity(waiting.len());
+        for datagram in &waiting {
+            match crate::io::open_envelope(datagram) {
+                Some((at, _, _)) => arrivals.push(at),
+                None => return 1,
+            }
+        }
+        let hosts = self
+            .world
+            .hosts
+            .borrow()
+            .iter()
+            .filter_map(|h| crate::NextEvent::next_event(h.as_ref()))
+            .chain(arrivals)
+            .min();
+        let driver = self
+            .timed
+            .keys()
+            .next()
+            .map(|(at, _)| *at)
+            .into_iter()
+            .chain(self.pending.values().filter_map(|p| p.until))
+            .chain(std::iter::once(phase_end))
+            .min();
+        let tick = u64::try_from(self.config.tick.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let now_us = now.as_micros();
+        // Host: every host waits on tokio timers, which round a deadline up to the next whole
+        // millisecond, so a host acts at `at` rounded up. The long step may end there but not
+        // beyond: k ticks with now + k·tick ≤ ceil_ms(at). The timer then expires at the end of
+        // the long step exactly as it would at the end of the last of k single ticks (tokio's
+        // clock stands at the same instant, every host has run the same virtual time).
+        let by_host = hosts.map_or(u64::MAX, |at| {
+            let due = at.as_micros().div_ceil(1000).saturating_mul(1000);
+            due.saturating_sub(now_us) / tick
+        });
+        // Driver: it looks at what is due at each tick boundary, so the boundaries skipped
+        // (now + 1·tick … now + (k-1)·tick) must all come before `at`.
+        let by_driver = driver.map_or(u64::MAX, |at| {
+            at.as_micros().saturating_sub(now_us).saturating_sub(1) / tick + 1
+        });
+        let ticks = by_host.min(by_driver).max(1);
+        u32::try_from(ticks).unwrap_or(u32::MAX)
     }
 
     fn violations(&self) -> Vec<Violation> {

@@ -411,9 +411,40 @@ impl<'a> Sim<'a> {
     ///
     /// Returns whether or not all clients have completed.
     pub fn step(&mut self) -> Result<bool> {
+        self.step_by(self.config.tick)
+    }
+
+    /// paseo patch: whether any message sent on the network has not reached its destination
+    /// host yet (on a link, or waiting for a running host's next turn). A caller that knows
+    /// every host's next timer uses this to decide whether the steps ahead are idle.
+    pub fn messages_in_flight(&self) -> bool {
+        let rts = &self.rts;
+        self.world
+            .borrow()
+            .topology
+            .has_messages(|dst| rts.get(&dst).is_some_and(|rt| rt.is_software_running()))
+    }
+
+    /// paseo patch: the UDP payloads of the messages on their way when each has left its link
+    /// and only waits for its running destination's next turn (where that host's socket gets
+    /// it, at the start of its next run, however long the step). `None` when one is still on
+    /// a link (or held, or TCP): its arrival cannot be told from here.
+    pub fn waiting_datagrams(&self) -> Option<Vec<bytes::Bytes>> {
+        let rts = &self.rts;
+        self.world
+            .borrow()
+            .topology
+            .waiting_payloads(|dst| rts.get(&dst).is_some_and(|rt| rt.is_software_running()))
+    }
+
+    /// paseo patch: [`Sim::step`] with a tick of `tick` instead of the configured one. Every
+    /// host's runtime, the network and every host clock advance by `tick` in one go, so a
+    /// caller that knows no host timer expires and no message is in flight before the end of
+    /// `tick` can skip idle time at the cost of one step. `tick` should be a multiple of the
+    /// configured tick (tokio's timers have 1 ms resolution).
+    pub fn step_by(&mut self, tick: Duration) -> Result<bool> {
         tracing::trace!(target: TRACING_TARGET, "step {}", self.steps);
 
-        let tick = self.config.tick;
         let mut is_finished = true;
 
         // Tick the networking, processing messages. This is done before

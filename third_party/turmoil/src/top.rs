@@ -336,6 +336,47 @@ impl Topology {
         });
     }
 
+    /// paseo patch: whether a message is on its way: still on a link (latency, or held), or
+    /// moved off it and waiting for its destination host's next turn, for a destination whose
+    /// software `running` says is running (a stopped host's messages wait for its restart).
+    /// Visits every link that exists; cheap next to a step, which ticks every host.
+    pub(crate) fn has_messages(&self, mut running: impl FnMut(IpAddr) -> bool) -> bool {
+        self.links.values().any(|link| {
+            !link.sent.is_empty()
+                || link
+                    .deliverable
+                    .iter()
+                    .any(|(dst, queue)| !queue.is_empty() && running(*dst))
+        })
+    }
+
+    /// paseo patch: the UDP payloads of the messages on their way, if every one of them has
+    /// left its link and waits for a running destination's next turn (`None` if a message is
+    /// still on a link, held, or not UDP: the caller then cannot tell when it arrives).
+    pub(crate) fn waiting_payloads(
+        &self,
+        mut running: impl FnMut(IpAddr) -> bool,
+    ) -> Option<Vec<bytes::Bytes>> {
+        let mut payloads = Vec::new();
+        for link in self.links.values() {
+            if !link.sent.is_empty() {
+                return None;
+            }
+            for (dst, queue) in &link.deliverable {
+                if queue.is_empty() || !running(*dst) {
+                    continue;
+                }
+                for envelope in queue {
+                    match &envelope.message {
+                        Protocol::Udp(datagram) => payloads.push(datagram.0.clone()),
+                        Protocol::Tcp(_) => return None,
+                    }
+                }
+            }
+        }
+        Some(payloads)
+    }
+
     pub(crate) fn iter_mut(&mut self) -> LinksIter<'_> {
         let now = self.rt.now();
         for link in self.links.values_mut() {
