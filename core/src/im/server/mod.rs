@@ -1017,6 +1017,18 @@ impl ImServer {
         w.put_uint(Tag::Context(3), 0);
         w.end_container();
         let elements = w.finish().map_err(|_| ImStatus::FAILURE)?;
+        let response = self.signed_elements(elements, session)?;
+        Ok(Outcome::Data(0x01, response, String::new()))
+    }
+
+    /// AttestationResponse and CSRResponse share one shape (Core §11.18.6.2, §11.18.6.6):
+    /// `{0: elements, 1: the DAC's signature over elements ‖ the session's attestation
+    /// challenge}`.
+    fn signed_elements(
+        &self,
+        elements: Vec<u8>,
+        session: &SessionInfo,
+    ) -> Result<Vec<u8>, ImStatus> {
         let signature = self
             .attestation
             .sign_with_challenge(&elements, &session.attestation_challenge)
@@ -1026,8 +1038,7 @@ impl ImServer {
         w.put_bytes(Tag::Context(0), &elements);
         w.put_bytes(Tag::Context(1), &signature);
         w.end_container();
-        let response = w.finish().map_err(|_| ImStatus::FAILURE)?;
-        Ok(Outcome::Data(0x01, response, String::new()))
+        w.finish().map_err(|_| ImStatus::FAILURE)
     }
 
     fn certificate_chain_request(&mut self, fields: &StructView<'_>) -> Result<Outcome, ImStatus> {
@@ -1079,16 +1090,7 @@ impl ImServer {
         w.put_bytes(Tag::Context(2), nonce);
         w.end_container();
         let elements = w.finish().map_err(|_| ImStatus::FAILURE)?;
-        let signature = self
-            .attestation
-            .sign_with_challenge(&elements, &session.attestation_challenge)
-            .map_err(|_| ImStatus::FAILURE)?;
-        let mut w = Writer::new();
-        w.start_struct(Tag::Anonymous);
-        w.put_bytes(Tag::Context(0), &elements);
-        w.put_bytes(Tag::Context(1), &signature);
-        w.end_container();
-        let response = w.finish().map_err(|_| ImStatus::FAILURE)?;
+        let response = self.signed_elements(elements, session)?;
         Ok(Outcome::Data(0x05, response, String::new()))
     }
 
