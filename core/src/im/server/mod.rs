@@ -35,8 +35,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use crate::case::{CredentialParts, CredentialsError, OperationalCredentials};
-use crate::cert::der::DerWriter;
-use crate::cert::{ChainPolicy, MatterCertificate, TrustedRoot, signature_to_der};
+use crate::cert::{CertificationRequest, ChainPolicy, MatterCertificate, TrustedRoot};
 use crate::codec::InteractionModelOpcode;
 use crate::crypto::SigningKeyPair;
 use crate::fabric::{Fabric, FabricIndex, NodeId};
@@ -1079,7 +1078,7 @@ impl ImServer {
         }
         // A fresh operational key per CSRRequest; the last one is what AddNOC must certify.
         let key = SigningKeyPair::generate(&mut self.rng);
-        let csr = build_csr(&key).map_err(|_| ImStatus::FAILURE)?;
+        let csr = CertificationRequest::build(&key).map_err(|_| ImStatus::FAILURE)?;
         if let Some(fail_safe) = self.fail_safe_of(session) {
             fail_safe.csr_key = Some(key);
         }
@@ -1288,46 +1287,6 @@ impl ImServer {
         }
         self.set_breadcrumb(0);
     }
-}
-
-/// A PKCS#10 CertificationRequest for `key` (RFC 2986; subject O=CSR, empty attributes), as
-/// `CertificationRequest::parse` reads it.
-fn build_csr(key: &SigningKeyPair) -> Result<Vec<u8>, crate::crypto::CryptoError> {
-    const OID_EC_PUBLIC_KEY: [u64; 6] = [1, 2, 840, 10045, 2, 1];
-    const OID_PRIME256V1: [u64; 7] = [1, 2, 840, 10045, 3, 1, 7];
-    const OID_ECDSA_WITH_SHA256: [u64; 7] = [1, 2, 840, 10045, 4, 3, 2];
-    let mut info = DerWriter::new();
-    info.sequence(|w| {
-        w.integer_u64(0);
-        w.sequence(|w| {
-            w.set(|w| {
-                w.sequence(|w| {
-                    w.oid(&[2, 5, 4, 10]);
-                    w.utf8_string("CSR");
-                })
-            })
-        });
-        w.sequence(|w| {
-            w.sequence(|w| {
-                w.oid(&OID_EC_PUBLIC_KEY);
-                w.oid(&OID_PRIME256V1);
-            });
-            w.bit_string(0, &key.public_key().to_uncompressed());
-        });
-        w.constructed(
-            crate::cert::der::tag::CONTEXT | crate::cert::der::tag::CONSTRUCTED,
-            |_| {},
-        );
-    });
-    let info = info.finish();
-    let signature = signature_to_der(&key.sign(&info)?);
-    let mut csr = DerWriter::new();
-    csr.sequence(|w| {
-        w.raw(&info);
-        w.sequence(|w| w.oid(&OID_ECDSA_WITH_SHA256));
-        w.bit_string(0, &signature);
-    });
-    Ok(csr.finish())
 }
 
 // The response builders below write fixed, balanced structures: `finish` cannot fail, and an
