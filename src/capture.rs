@@ -10,14 +10,15 @@ use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use paseo_core::codec::{Message, ProtocolMessage};
 use paseo_core::time::Instant;
 use paseo_sim::trace::{
-    ExchangeSummary, HeaderSummary, Opaque, RecordKind, Trace, TraceRecord, WireDatagram,
+    HeaderSummary, Opaque, RecordKind, Trace, TraceRecord, WireDatagram, exchange_summary,
+    summarize,
 };
 use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
 
-use crate::decode::{Keys, names};
+use crate::decode::Keys;
 
 /// Why a capture could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -168,50 +169,26 @@ fn udp(link: DataLink, data: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
 
 /// What the trace shows of a captured datagram, decrypted with `keys` when it can be.
 pub fn summary(datagram: &[u8], keys: &Keys) -> HeaderSummary {
+    // Malformed and unsecured datagrams read as the simulator's trace reads them.
+    let mut summary = summarize(datagram, None);
     let Ok(message) = Message::decode(datagram) else {
-        return HeaderSummary {
-            session_id: 0,
-            counter: 0,
-            exchange: None,
-            opaque: Some(Opaque::Malformed),
-        };
-    };
-    let mut summary = HeaderSummary {
-        session_id: message.header.session_id,
-        counter: message.header.message_counter,
-        exchange: None,
-        opaque: None,
-    };
-    let body = |bytes: &[u8]| {
-        ProtocolMessage::decode(bytes).ok().map(|pm| {
-            let (protocol, opcode) = names(&pm);
-            ExchangeSummary {
-                exchange_id: pm.header.exchange_id,
-                initiator: pm.header.initiator,
-                reliable: pm.header.reliable,
-                ack: pm.header.ack_counter,
-                protocol,
-                opcode,
-            }
-        })
+        return summary;
     };
     if message.header.is_unsecured() {
-        summary.exchange = body(message.payload);
-        if summary.exchange.is_none() {
-            summary.opaque = Some(Opaque::Malformed);
-        }
         return summary;
     }
-    match keys.decrypt(&message) {
-        Some((plain, _)) => {
-            summary.exchange = body(&plain);
-            if summary.exchange.is_none() {
-                summary.opaque = Some(Opaque::Malformed);
+    summary.exchange = None;
+    summary.opaque = match keys.decrypt(&message) {
+        Some((plain, _)) => match ProtocolMessage::decode(&plain) {
+            Ok(pm) => {
+                summary.exchange = Some(exchange_summary(&pm.header, pm.payload));
+                None
             }
-        }
-        None if keys.is_empty() => summary.opaque = Some(Opaque::NoKey),
-        None => summary.opaque = Some(Opaque::Undecryptable),
-    }
+            Err(_) => Some(Opaque::Malformed),
+        },
+        None if keys.is_empty() => Some(Opaque::NoKey),
+        None => Some(Opaque::Undecryptable),
+    };
     summary
 }
 

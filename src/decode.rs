@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use paseo_core::codec::{
     DecodeError, Destination, MESSAGE_FORMAT_VERSION, Message, MessageHeader, ProtocolHeader,
-    ProtocolId, ProtocolMessage, SecureChannelOpcode, SessionType, StatusReport, message_nonce,
+    ProtocolId, ProtocolMessage, SecureChannelOpcode, SessionType, message_nonce,
 };
 use paseo_core::crypto::Aes128CcmKey;
 use paseo_core::session::keys::KeyLogEntry;
@@ -228,23 +228,8 @@ pub fn render_with_keys(hex: &str, json: bool, keys: &Keys) -> Result<String, In
 /// The trace's name of a protocol message: `SC/StatusReport(CloseSession)`, `IM/InvokeRequest`,
 /// as `(protocol, opcode)`.
 pub fn names(body: &ProtocolMessage<'_>) -> (String, String) {
-    let header = &body.header;
-    let protocol = header.protocol();
-    let mut opcode = match header.opcode_name() {
-        paseo_core::codec::UNKNOWN_OPCODE_NAME => format!("0x{:02x}", header.opcode),
-        name => name.to_owned(),
-    };
-    if protocol == ProtocolId::SECURE_CHANNEL
-        && header.opcode == SecureChannelOpcode::StatusReport.as_u8()
-        && let Ok(report) = StatusReport::decode(body.payload)
-    {
-        let detail = match report.secure_channel_status() {
-            Some(status) => status.name(),
-            None => report.general_code.name(),
-        };
-        opcode = format!("{opcode}({detail})");
-    }
-    (paseo_sim::trace::protocol_name(protocol), opcode)
+    let summary = paseo_sim::trace::exchange_summary(&body.header, body.payload);
+    (summary.protocol, summary.opcode)
 }
 
 /// The payload as one TLV element, when it is exactly one (StatusReport and standalone acks

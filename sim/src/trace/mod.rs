@@ -31,7 +31,7 @@ use paseo_core::time::Instant;
 use serde::{Serialize, Serializer};
 
 pub use summary::{
-    ExchangeSummary, HeaderSummary, Opaque, header_ids, protocol_name, summarize,
+    ExchangeSummary, HeaderSummary, Opaque, exchange_summary, header_ids, protocol_name, summarize,
     summarize_with_keys,
 };
 

@@ -157,7 +157,9 @@ pub fn header_ids(datagram: &[u8]) -> Option<(u16, u32)> {
         .map(|m| (m.header.session_id, m.header.message_counter))
 }
 
-fn exchange_summary(header: &ProtocolHeader<'_>, payload: &[u8]) -> ExchangeSummary {
+/// What the trace shows of a protocol header and its payload: exchange, flags, ack, protocol
+/// and opcode names (a StatusReport with its status).
+pub fn exchange_summary(header: &ProtocolHeader<'_>, payload: &[u8]) -> ExchangeSummary {
     let protocol = header.protocol();
     let mut opcode = match header.opcode_name() {
         UNKNOWN_OPCODE_NAME => format!("0x{:02x}", header.opcode),
